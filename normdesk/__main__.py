@@ -1,0 +1,3 @@
+from normdesk.cli import main
+
+raise SystemExit(main())

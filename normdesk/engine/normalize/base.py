@@ -1,0 +1,126 @@
+"""The contract every per-type normalizer follows, and the machinery they share.
+
+A normalizer turns one column of a chunk (a Utf8 ``pl.Series``) into a frame of the same
+height with the columns
+
+    value      the normalized text; the input exactly as it was when invalid; "" when empty
+    <suffix>   one column per component (``first``, ``zip``, ...), null when empty or invalid
+    outcome    UInt8 ``Outcome``: EMPTY, CHANGED, UNCHANGED or INVALID
+    reason     why the value is invalid ("not a valid phone number"), else null
+
+Subclasses only implement ``_normalize(stripped)``: ``stripped`` holds the trimmed values with
+null for empty cells, and the result holds ``value``, the components and ``reason`` (null when
+valid). ``Normalizer.normalize`` does the rest (empties, keeping invalid values, outcomes), so
+every type counts the same way.
+
+The slow per-value libraries run through ``map_distinct``: each distinct value is computed
+once, and remembered across chunks in a bounded cache.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Sequence
+
+import polars as pl
+
+from normdesk.engine.types import ColumnType, Outcome
+
+VALUE, OUTCOME, REASON = "value", "outcome", "reason"
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeOptions:
+    country: str = "US"  # default region for phone numbers without a country code
+    preserve_accents: bool = False  # names: keep diacritics instead of folding to ASCII
+
+
+class DistinctCache:
+    """Results of the slow path by input value, bounded: cleared when it reaches ``limit``."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._data: dict[str, tuple[str | None, ...]] = {}
+
+    def get_many(self, keys: Sequence[str], compute: Callable[[str], tuple[str | None, ...]]):
+        data = self._data
+        if len(data) + len(keys) > self.limit:
+            data.clear()
+        out = []
+        for key in keys:
+            hit = data.get(key)
+            if hit is None:
+                hit = data[key] = compute(key)
+            out.append(hit)
+        return out
+
+
+def map_distinct(
+    values: pl.Series,
+    compute: Callable[[str], tuple[str | None, ...]],
+    fields: Sequence[str],
+    cache: DistinctCache | None = None,
+) -> pl.DataFrame:
+    """Apply a per-value Python function once per distinct non-null value of ``values``.
+
+    ``compute(text)`` returns one item per name in ``fields``. The result has one row per
+    input row (nulls where the input is null), in input order.
+    """
+    uniq = values.drop_nulls().unique(maintain_order=True)
+    keys = uniq.to_list()
+    results = cache.get_many(keys, compute) if cache is not None else [compute(k) for k in keys]
+    table = pl.DataFrame(
+        {"__key": uniq, **{f: [r[i] for r in results] for i, f in enumerate(fields)}},
+        schema={"__key": pl.Utf8, **{f: pl.Utf8 for f in fields}},
+    )
+    joined = values.rename("__key").to_frame().join(table, on="__key", how="left", maintain_order="left")
+    return joined.drop("__key")
+
+
+class Normalizer(ABC):
+    """One column type. Instances are cheap, hold a cache, and live in one process."""
+
+    type: ClassVar[ColumnType]
+
+    def __init__(self, options: NormalizeOptions, part: str | None = None) -> None:
+        self.options = options
+        self.part = part
+        self.cache = DistinctCache()
+
+    def components(self) -> tuple[str, ...]:
+        """Suffixes of the component columns appended after the column (``C_first``...)."""
+        return ()
+
+    @abstractmethod
+    def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
+        """Columns ``value``, each component, ``reason`` for non-null ``stripped`` values."""
+
+    def normalize(self, values: pl.Series) -> pl.DataFrame:
+        values = values.cast(pl.Utf8)
+        stripped = values.str.strip_chars()
+        stripped = pl.select(pl.when(stripped != "").then(stripped)).to_series().rename("v")
+        out = self._normalize(stripped)
+        comps = self.components()
+        empty = pl.lit(stripped).is_null()
+        invalid = ~empty & pl.col(REASON).is_not_null()
+        original = pl.lit(values)
+        return out.select(
+            pl.when(empty)
+            .then(pl.when(original.is_null()).then(None).otherwise(pl.lit("")))
+            .when(invalid)
+            .then(original)
+            .otherwise(pl.col(VALUE))
+            .alias(VALUE),
+            *[pl.when(empty | invalid).then(None).otherwise(pl.col(c)).alias(c) for c in comps],
+            pl.when(empty)
+            .then(pl.lit(Outcome.EMPTY))
+            .when(invalid)
+            .then(pl.lit(Outcome.INVALID))
+            .when(pl.col(VALUE) == original)
+            .then(pl.lit(Outcome.UNCHANGED))
+            .otherwise(pl.lit(Outcome.CHANGED))
+            .cast(pl.UInt8)
+            .alias(OUTCOME),
+            pl.when(empty).then(None).otherwise(pl.col(REASON)).alias(REASON),
+        )

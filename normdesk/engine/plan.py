@@ -1,0 +1,136 @@
+"""A plan says what to do with each column of a file. It is plain data: saved as JSON,
+re-applied to next month's file, attached to a job."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from normdesk.engine.errors import InputError
+from normdesk.engine.types import AddressPart, ColumnType, NamePart
+
+PLAN_VERSION = 1
+OUTPUT_FORMATS = ("csv", "xlsx", "json", "parquet")
+_PARTS = {ColumnType.NAME: NamePart, ColumnType.ADDRESS: AddressPart}
+_NONE_WORDS = {"none", "unknown", "skip", "ignore", "leave"}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnPlan:
+    """What one column holds. ``part`` says which part of a name or address (None: the whole)."""
+
+    type: ColumnType
+    part: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ColumnPlan:
+        """Parse ``TYPE`` or ``TYPE:PART`` as typed by a user (``name:first``, ``none``)."""
+        kind, _, part = text.strip().lower().partition(":")
+        if kind in _NONE_WORDS:
+            return cls(ColumnType.UNKNOWN)
+        try:
+            ctype = ColumnType(kind)
+        except ValueError:
+            raise InputError(
+                f"unknown column type {text!r}: use name, email, phone, address or none"
+            ) from None
+        if not part:
+            return cls(ctype)
+        parts = _PARTS.get(ctype)
+        if parts is None or part not in {p.value for p in parts}:
+            allowed = ", ".join(p.value for p in parts) if parts else "none"
+            raise InputError(f"unknown part {part!r} for type {ctype.value}: use {allowed}")
+        return cls(ctype, None if part == "full" else part)
+
+    def label(self) -> str:
+        return f"{self.type.value}:{self.part}" if self.part else self.type.value
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Column types by column name (file order), plus the options of the run."""
+
+    columns: dict[str, ColumnPlan] = field(default_factory=dict)
+    country: str = "US"
+    preserve_accents: bool = False
+    output_format: str = "csv"
+    sheet: str | None = None  # Excel input: sheet name; None is the first sheet
+
+    def typed_columns(self) -> list[tuple[str, ColumnPlan]]:
+        return [(name, col) for name, col in self.columns.items() if col.type.typed]
+
+    def with_overrides(self, overrides: Mapping[str, str], known: Iterable[str]) -> Plan:
+        """Apply ``{column: "type[:part]"}`` from the user; unknown columns are an InputError."""
+        known = list(known)
+        columns = dict(self.columns)
+        for name, text in overrides.items():
+            if name not in known:
+                raise InputError(f"no column named {name!r} in the file (columns: {', '.join(known)})")
+            columns[name] = ColumnPlan.parse(text)
+        return replace(self, columns=columns)
+
+    def with_options(self, **options: Any) -> Plan:
+        plan = replace(self, **options)
+        plan.validate()
+        return plan
+
+    def validate(self) -> None:
+        if len(self.country) != 2 or not self.country.isalpha():
+            raise InputError(f"country must be a two-letter code such as US or DE, not {self.country!r}")
+        if self.output_format not in OUTPUT_FORMATS:
+            raise InputError(
+                f"unknown output format {self.output_format!r}: use {', '.join(OUTPUT_FORMATS)}"
+            )
+
+    def check_columns(self, file_columns: Iterable[str]) -> None:
+        """A saved plan applied to another file: every typed column must be there."""
+        present = set(file_columns)
+        missing = [name for name, _ in self.typed_columns() if name not in present]
+        if missing:
+            raise InputError(f"the plan names columns the file does not have: {', '.join(missing)}")
+
+    # -- JSON -------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["columns"] = {name: col.label() for name, col in self.columns.items()}
+        return {"version": PLAN_VERSION, **data}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        if not isinstance(data, Mapping) or not isinstance(data.get("columns", {}), Mapping):
+            raise InputError("not a normdesk plan: expected a JSON object with 'columns'")
+        if data.get("version", PLAN_VERSION) > PLAN_VERSION:
+            raise InputError(f"plan version {data['version']} is newer than this normdesk understands")
+        columns = {str(k): ColumnPlan.parse(str(v)) for k, v in data.get("columns", {}).items()}
+        plan = cls(
+            columns=columns,
+            country=str(data.get("country", "US")).upper(),
+            preserve_accents=bool(data.get("preserve_accents", False)),
+            output_format=str(data.get("output_format", "csv")),
+            sheet=data.get("sheet"),
+        )
+        plan.validate()
+        return plan
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as err:
+            raise InputError(f"plan is not valid JSON: {err.msg} at line {err.lineno}") from None
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Plan:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(f"cannot read plan {path}: {err.strerror}") from None
+        return cls.from_json(text)

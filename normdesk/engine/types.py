@@ -1,0 +1,42 @@
+"""Small shared vocabularies of the engine: column types and per-value outcomes."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class ColumnType(StrEnum):
+    NAME = "name"
+    EMAIL = "email"
+    PHONE = "phone"
+    ADDRESS = "address"
+    UNKNOWN = "unknown"  # detected as none of the four: left as is
+
+    @property
+    def typed(self) -> bool:
+        return self is not ColumnType.UNKNOWN
+
+
+class NamePart(StrEnum):
+    """Which part of a person's name a name column holds."""
+
+    FULL = "full"
+    FIRST = "first"
+    MIDDLE = "middle"
+    LAST = "last"
+
+
+class AddressPart(StrEnum):
+    """Which part of an address an address column holds."""
+
+    FULL = "full"  # one line with street, city, state, ZIP
+    STREET = "street"  # street line only (may include a unit)
+
+
+class Outcome(IntEnum):
+    """What happened to one value; counted per column in the report."""
+
+    EMPTY = 0  # null or whitespace only: stays empty, is not invalid
+    CHANGED = 1  # valid, and the normalized text differs from the input
+    UNCHANGED = 2  # valid, and already in normal form
+    INVALID = 3  # kept exactly as it was, with a reason
