@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: `normdesk run` (auto-detecting the four typed columns) against the naive
+pandas baseline (`../shared/bench/naive_baseline.py --mode column`), side by side in one run, on
+files from `../shared/bench/gen_contacts.py`.
+
+    python benchmarks/bench_pipeline.py 100000 1000000 [--baseline-rows 100000] [--runs 1]
+
+Wall time includes interpreter start and imports (what a user waits for). Peak memory is the
+largest sum of RSS over the process and all its children (normdesk's worker processes),
+sampled every 50 ms. Prints a Markdown table; add it to docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "bench"
+DATA = ROOT / "benchmarks" / "data"
+
+
+def contacts(rows: int) -> Path:
+    path = DATA / f"contacts_{rows}.csv"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, SHARED / "gen_contacts.py", str(rows), "--out", path,
+                        "--truth", DATA / f"truth_{rows}.parquet"], check=True)
+    return path
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS of the process tree in MiB)."""
+    started = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{proc.stderr.read().decode()}")
+    return wall, peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("rows", nargs="+", type=int)
+    parser.add_argument("--baseline-rows", type=int, nargs="*", default=None,
+                        help="sizes at which the baseline also runs (default: all; it is slow)")
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    baseline_at = set(args.rows if args.baseline_rows is None else args.baseline_rows)
+    out = DATA / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    normdesk = [sys.executable, "-m", "normdesk"]
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print("| rows | what | wall s | rows/s | peak MiB | speed-up vs baseline |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for rows in args.rows:
+        src = contacts(rows)
+        best = min((measure([*normdesk, "run", str(src), "-o", str(out / "nd.csv")]) for _ in range(args.runs)),
+                   key=lambda m: m[0])
+        line = f"| {rows:,} | normdesk run | {best[0]:.1f} | {rows / best[0]:,.0f} | {best[1]:,.0f} |"
+        if rows in baseline_at:
+            base = measure([sys.executable, str(SHARED / "naive_baseline.py"), str(src), str(out / "naive.csv"),
+                            "--mode", "column"])
+            print(f"| {rows:,} | naive baseline, column mode | {base[0]:.1f} | {rows / base[0]:,.0f} "
+                  f"| {base[1]:,.0f} | 1.0 |")
+            line += f" {base[0] / best[0]:.1f}x |"
+        else:
+            line += " |"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The command line: ``normdesk`` opens the window; ``detect``, ``run``, ``jobs``, ``worker`` and
+``s3`` work headless. Exit status 0 on success; 2 with a one-line reason on bad input; 1 when
+the output could not be written; 130 when interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from normdesk import __version__
+
+EXIT_OK, EXIT_OUTPUT, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json", ".parquet": "parquet"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        from normdesk.gui.app import main as gui_main
+
+        return gui_main([])
+    if argv[0] == "--self-test":
+        from normdesk.selftest import main as self_test
+
+        return self_test(argv[1:])
+    args = build_parser().parse_args(argv)
+    from normdesk.engine.errors import NormdeskError, OutputError
+
+    try:
+        return args.func(args)
+    except OutputError as err:
+        return _fail(str(err), EXIT_OUTPUT)
+    except NormdeskError as err:
+        return _fail(str(err), EXIT_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="normdesk", description="Detect and normalize names, emails, phones and US addresses in contact files."
+    )
+    parser.add_argument("--version", action="version", version=f"normdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("detect", help="print each column's detected type and confidence")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON array, an object per file")
+    p.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
+    p.set_defaults(func=cmd_detect)
+
+    p = sub.add_parser("run", help="normalize one file in the foreground")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", required=True, metavar="OUT")
+    p.add_argument("--type", action="append", default=[], metavar="COLUMN=TYPE",
+                   help="override a column's type: name, name:first, name:last, email, phone, address, "
+                        "address:street, or none to leave it as is (repeatable)")
+    p.add_argument("--country", help="default country for phone numbers without a country code (default US)")
+    p.add_argument("--preserve-accents", action="store_true", default=None, help="keep accents in names")
+    p.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan instead of detecting")
+    p.add_argument("--save-plan", metavar="PLAN.json", help="save the plan used, to re-apply to the next file")
+    p.add_argument("--format", choices=["csv", "xlsx", "json", "parquet"],
+                   help="output format (default: from the output's extension, else csv)")
+    p.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_run)
+
+    for module in ("normdesk.jobs.cli", "normdesk.sync.cli"):
+        try:
+            add_parsers = __import__(module, fromlist=["add_parsers"]).add_parsers
+        except ImportError:
+            continue
+        add_parsers(sub)
+    return parser
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, str]:
+    from normdesk.engine.errors import InputError
+
+    overrides = {}
+    for item in items:
+        column, sep, kind = item.rpartition("=")
+        if not sep or not column:
+            raise InputError(f"--type takes COLUMN=TYPE, not {item!r}")
+        overrides[column] = kind
+    return overrides
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from normdesk.engine import detect_file
+
+    results = [detect_file(path, args.sheet) for path in args.files]
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for result in results:
+        print(result.path)
+        width = max((len(c.name) for c in result.columns), default=6)
+        for col in result.columns:
+            kind = f"{col.type.value}:{col.part}" if col.part else col.type.value
+            print(f"  {col.name:<{width}}  {kind:<14} {col.confidence:4.2f}  {col.evidence}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from normdesk.engine import Plan, detect_file, plan_from_detection, run_file
+    from normdesk.engine.errors import Cancelled
+
+    output = Path(args.output)
+    options = {
+        key: value
+        for key, value in {
+            "country": args.country.upper() if args.country else None,
+            "preserve_accents": args.preserve_accents,
+            "output_format": args.format or (FORMAT_BY_SUFFIX.get(output.suffix.lower()) if not args.plan else None),
+            "sheet": args.sheet,
+        }.items()
+        if value is not None
+    }
+    overrides = parse_overrides(args.type)
+    if args.plan:
+        from normdesk.engine import open_source
+
+        plan = Plan.load(args.plan)
+        with open_source(args.file, args.sheet or plan.sheet) as source:
+            columns = source.columns
+        plan = plan.with_overrides(overrides, columns).with_options(**options)
+    else:
+        plan = plan_from_detection(detect_file(args.file, args.sheet), overrides, **options)
+    if args.save_plan:
+        plan.save(args.save_plan)
+    bar = TerminalProgress(enabled=sys.stderr.isatty() and not args.json)
+    try:
+        with bar.catch_interrupt():
+            report = run_file(args.file, output, plan, progress=bar, workers=args.workers)
+    except Cancelled:
+        bar.finish()
+        print("normdesk: cancelled; no output was written", file=sys.stderr)
+        return EXIT_CANCELLED
+    bar.finish()
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report.summary())
+    return EXIT_OK
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr; Ctrl+C asks the engine to stop at the next chunk."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self._stop = False
+        self._drawn = False
+
+    def update(self, rows_done: int, fraction: float) -> None:
+        if not self.enabled:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        filled = int(30 * min(max(fraction, 0.0), 1.0))
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%}  {rows_done:,} rows  "
+            f"{rows_done / elapsed:,.0f} rows/s "
+        )
+        sys.stderr.flush()
+        self._drawn = True
+
+    def cancelled(self) -> bool:
+        return self._stop
+
+    def finish(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\n")
+            self._drawn = False
+
+    @contextmanager
+    def catch_interrupt(self) -> Iterator[None]:
+        """The first Ctrl+C requests a clean stop at the next chunk, a second one is immediate."""
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):
+            self._stop = True
+            signal.signal(signal.SIGINT, previous)
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"normdesk: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,431 @@
+"""Column type detection: what each column of a sample holds (name, email, phone, address).
+
+Each column is scored from its content (polars expressions over the whole sample; phonenumbers
+only on at most ``PHONE_SUBSAMPLE`` distinct values) and from a header hint (multilingual keyword
+table in ``detect_data/headers.json``). Content decides; the header adds or removes
+``HEADER_WEIGHT``, so it settles close calls and empty columns but cannot override clear content.
+
+Person names are recognised with word lists taken from Faker (``detect_data/*.txt``, rebuilt by
+``benchmarks/build_detect_vocab.py``): known first names and surnames count for a name, words of
+companies, jobs, places and things count against it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import phonenumbers
+import polars as pl
+
+from normdesk.engine.types import AddressPart, ColumnType, NamePart
+
+THRESHOLD = 0.5  # a type needs this score to be chosen
+HEADER_WEIGHT = 0.3  # what a specific header hint adds (or, for "not", removes)
+GENERIC_HEADER_WEIGHT = 0.15  # a bare "name" is often a business name
+PHONE_SUBSAMPLE = 200  # distinct values checked with phonenumbers
+TRUNK_REGIONS = ("GB", "DE", "FR", "IT", "NL", "BE", "CH", "AT", "SE", "AU", "BR")  # national "0..." numbers
+NINE_DIGIT_REGIONS = ("ES", "PT", "PL")  # national numbers of 9 digits without a trunk prefix
+
+JUNK = ["n/a", "na", "n.a.", "-", "--", "---", "unknown", "null", "none", "nil", "nan", "#n/a", "?",
+        "tbd", "not available", "not applicable", "no data", "missing", "."]
+
+EMAIL_RE = r"^[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}$"
+PHONE_EXT_RE = r"(?i)\s*(?:x|ext\.?|extension|#|poste|durchwahl)\s*\d{1,6}$"
+PHONE_SHAPE_RE = r"^(?:\+|00)?[\d\s().\-/]+$"
+NOT_PHONE_RE = (  # dates, decimals, IP addresses, ZIP+4 and Brazilian postcodes
+    r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$|^-?\d+\.\d+$|^\d{1,3}(?:\.\d{1,3}){3}$"
+    r"|^\d{5}-\d{3,4}$"
+)
+US_STREET_WORDS = (
+    "street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl|terrace|ter"
+    "|circle|cir|parkway|pkwy|highway|hwy|trail|trl|loop|square|sq|plaza|plz|pike|run|row|path"
+    "|expressway|expy|freeway|fwy|turnpike|tpke|alley|aly|crescent|cres|close|grove|mews|walk|point|pt"
+    "|route|rte|broadway|center|ctr|crossing|xing|heights|hts|hill|bend|cove|cv|glen|knoll|manor"
+    "|park|pass|ridge|rdg|view|vista|creek|commons|green|oval|spur|wy|hwy|us|sr|cr|fm"
+)
+EU_STREET_WORDS = (
+    "stra(?:ss|ß)e|str|weg|gasse|allee|platz|ring|damm|ufer|chaussee|rue|avenue|boulevard|bd|chemin"
+    "|all[ée]e|impasse|quai|cours|route|calle|avenida|avda|paseo|plaza|camino|carretera|carrera"
+    "|ronda|traves[íi]a|via|viale|piazza|piazzale|corso|vicolo|largo|strada|contrada|rua|travessa"
+    "|pra[çc]a|alameda|rodovia|estrada|straat|laan|plein|gracht|kade|singel|dijk|steeg"
+    "|ul|al|pl|os|aleja|plac|ulica|osiedle"
+)
+COMPOUND_STREET = (
+    "stra(?:ss|ß)e|str\\.|weg|gasse|allee|platz|straat|laan|plein|v[äa]gen|gatan|gr[äa]nd|stigen|vej|gade"
+    "|veien|gata|gate|katu|tie"
+)
+UNIT_RE = (  # second address lines and other "word number" values that are not streets
+    r"(?i)^(?:suite|ste|apt|apartment|unit|room|rm|floor|fl|building|bldg|flat|box|dept|department|lot"
+    r"|space|spc|piso|etage|stock|studio|gate|pier|hangar|level|lvl|office|no|nr|number|version|v)\b"
+)
+STREET_RE = rf"(?i)^\d+[a-z]?(?:[-/]\d+[a-z]?)?,?\s+(?:.*\s)?(?:{US_STREET_WORDS})\.?(?:\s|,|$)"
+EU_STREET_RE = rf"(?i)(?:^|\s)(?:{EU_STREET_WORDS})\.?\s.*\d|\p{{L}}(?:{COMPOUND_STREET})\s*\d"
+PO_BOX_RE = r"(?i)^(?:p\.?\s*o\.?\s*box|post\s+office\s+box|box|apartado|postfach|caixa\s+postal)\s*#?\s*\d+"
+LOOSE_STREET_RE = (  # "number words" (US order) or "words, number" (European order)
+    r"(?i)^\d+[a-z]?(?:-\d+)?\s+(?:[nsew]\.?\s+)?\p{L}{2,}"
+    r"|^\p{L}[\p{L} .'’-]{2,40},?\s+\d{1,5}[a-z]?(?:[ ,/-]|$)"
+)
+STREET_NAME_RE = rf"(?i)^(?:[nsew]\.?\s+)?[\p{{L}}\d][\p{{L}}\d .'-]*\s(?:{US_STREET_WORDS})\.?$"
+FULL_TAIL_RE = (  # state + ZIP (US, MX, AU), a UK or Canadian postcode, a postcode then a city, 2 lines
+    r"(?i)(?:,\s*|\s)[a-z]{2,3}\.?,?\s+\d{4,5}(?:-\d{4})?$"
+    r"|,\s*\p{L}[\p{L} .'-]+,?\s+\p{L}[\p{L} ]+\s+\d{5}(?:-\d{4})?$"
+    r"|[\s,][a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}$|[\s,][a-z]\d[a-z]\s*\d[a-z]\d$"
+    r"|[,\n]\s*(?:[a-z]{1,2}-)?\d{4,5}(?:-\d{3})?,?\s+\p{L}|\n"
+)
+NAME_CHARS_RE = r"^[\p{L}\s.'’\-,()\"]+$"
+TOKEN_RE = r"\p{L}[\p{L}'’]*"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDetection:
+    """The detected type of one column, how sure, and why (in words)."""
+
+    name: str
+    type: ColumnType
+    confidence: float
+    evidence: str
+    part: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type.value,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+            "part": self.part,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileDetection:
+    """The detections of every column of one file (the ``normdesk detect --json`` shape)."""
+
+    path: str
+    columns: list[ColumnDetection]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.path, "columns": [c.to_dict() for c in self.columns]}
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    type: ColumnType
+    score: float
+    part: str | None
+    evidence: str
+
+
+# -- word lists and header hints ------------------------------------------------------------------
+
+
+def _words(filename: str) -> set[str]:
+    text = resources.files("normdesk.engine").joinpath("detect_data", filename).read_text("utf-8")
+    return {w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")}
+
+
+@cache
+def _vocab() -> dict[str, frozenset[str]]:
+    """Word lists: the curated non-name words win over the name lists."""
+    curated = _words("curated_nonname_words.txt")
+    nonname = curated | _words("faker_nonname_words.txt")
+    first = _words("first_names.txt") - curated
+    last = _words("last_names.txt") - curated
+    return {"first": frozenset(first), "last": frozenset(last), "nonname": frozenset(nonname)}
+
+
+def _fold(text: str) -> str:
+    """Header words: camelCase split, accents and case folded, punctuation and digits apart."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).replace("ß", "ss").replace("ẞ", "ss")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+@cache
+def _header_table() -> list[tuple[str, str, str]]:
+    """(hint, mode, folded keyword) with mode '=' (whole header), '~' (whole words) or ''."""
+    text = resources.files("normdesk.engine").joinpath("detect_data", "headers.json").read_text("utf-8")
+    table = []
+    for hint, keywords in json.loads(text).items():
+        if hint.startswith("_"):
+            continue
+        for keyword in keywords:
+            mode = keyword[0] if keyword[0] in "=~" else ""
+            table.append((hint, mode, _fold(keyword.lstrip("=~"))))
+    return table
+
+
+@lru_cache(maxsize=4096)
+def header_hint(header: str) -> str | None:
+    """The hint of a header: ``email``, ``phone``, ``address``, ``name``, ``name:first``..., ``not``
+    (a known non-contact column such as City or Company) or None (no hint, e.g. "Column 3")."""
+    folded = _fold(header)
+    words = folded.split()
+    if not words:
+        return None
+    best: tuple[tuple[int, int, int], str] | None = None
+    for hint, mode, keyword in _header_table():
+        kw = keyword.split()
+        if mode == "=":
+            ends = [len(words) * 1000] if folded == keyword else []
+        else:
+            ends = [(i + len(kw) - 1) * 1000 + 999 for i in range(len(words) - len(kw) + 1)
+                    if words[i : i + len(kw)] == kw]
+            joined = keyword.replace(" ", "")
+            if not ends and mode != "~" and len(joined) >= 5:
+                ends = [i * 1000 + w.rfind(joined) + len(joined) for i, w in enumerate(words) if joined in w]
+        if ends:
+            rank = (max(ends), len(keyword), 0 if mode == "~" else 1)
+            if best is None or rank > best[0]:
+                best = (rank, hint)
+    return best[1] if best else None
+
+
+# -- content evidence ------------------------------------------------------------------------------
+
+
+def _values(sample: pl.DataFrame) -> pl.DataFrame:
+    """Long frame (column, v) of the trimmed values; blanks and junk ("N/A", "-", "null") dropped."""
+    s = pl.col("raw").str.strip_chars()
+    junk = s.str.to_lowercase().is_in(JUNK) | ~s.str.contains(r"[\p{L}\d]")
+    return (
+        sample.select(pl.all().cast(pl.Utf8))
+        .unpivot(variable_name="column", value_name="raw")
+        .select("column", v=pl.when(~junk).then(s))
+        .drop_nulls("v")
+    )
+
+
+def _value_flags(values: pl.DataFrame) -> pl.DataFrame:
+    """One row per value: what kind of value it looks like (booleans), for every type at once."""
+    v = pl.col("v")
+    main = v.str.replace(PHONE_EXT_RE, "")
+    shaped = (
+        main.str.contains(PHONE_SHAPE_RE)
+        & main.str.count_matches(r"\d").is_between(7, 15)
+        & ~main.str.contains(NOT_PHONE_RE)
+    )
+    strong = v.str.contains(STREET_RE) | v.str.contains(EU_STREET_RE) | v.str.contains(PO_BOX_RE)
+    loose = ~strong & v.str.contains(LOOSE_STREET_RE) & ~v.str.contains(UNIT_RE)
+    flags = values.with_columns(
+        email=v.str.contains(EMAIL_RE),
+        shaped=shaped,
+        formatted=shaped & main.str.contains(r"^\+|^00|\d[\s().\-/]+\d"),
+        strong=strong,
+        loose=loose,
+        bare=~strong & ~loose & v.str.contains(STREET_NAME_RE),
+        full=(strong | loose) & v.str.contains(FULL_TAIL_RE),
+        name_chars=v.str.contains(NAME_CHARS_RE),
+        comma=v.str.contains(","),
+    )
+    return pl.concat([flags, _token_flags(values)], how="horizontal")
+
+
+def _token_flags(values: pl.DataFrame) -> pl.DataFrame:
+    """Per value: its words, and how many are known first names, surnames and non-name words."""
+    voc = _vocab()
+    tokens = values.select(t=pl.col("v").str.to_lowercase().str.replace_all("’", "'").str.extract_all(TOKEN_RE))
+    flat = tokens.with_row_index("i").explode("t", empty_as_null=True)
+    words = flat["t"].drop_nulls().unique().to_list()
+    lookup = pl.DataFrame(
+        {
+            "t": words,
+            "first": [w in voc["first"] for w in words],
+            "last": [w in voc["last"] for w in words],
+            "non": [w in voc["nonname"] for w in words],
+        },
+        schema={"t": pl.Utf8, "first": pl.Boolean, "last": pl.Boolean, "non": pl.Boolean},
+    )
+    flat = flat.join(lookup, on="t", how="left", maintain_order="left")
+    first = pl.col("first").fill_null(False)
+    return (
+        flat.group_by("i", maintain_order=True)
+        .agg(
+            words=(pl.col("t").str.len_chars() > 1).sum(),
+            initials=(pl.col("t").str.len_chars() == 1).sum(),
+            first=pl.col("first").sum(),
+            last=pl.col("last").sum(),
+            non=pl.col("non").sum(),
+            t0=pl.col("t").first(),
+            t0_first=first.first(),
+            t0_last=pl.col("last").first().fill_null(False),
+            t1_first=first.get(1, null_on_oob=True).fill_null(False),
+            tn_first=first.last(),
+        )
+        .drop("i")
+    )
+
+
+def _column_stats(flags: pl.DataFrame) -> dict[str, dict[str, float]]:
+    """Counts per column of each kind of value (all columns in one group_by)."""
+    c = pl.col
+    clean = c("name_chars") & (c("non") == 0)
+    single = clean & (c("words") == 1) & (c("initials") <= 1)
+    initial = clean & (c("words") == 0) & (c("initials") >= 1)
+    multi = clean & c("words").is_between(2, 4)
+    known = (c("first") + c("last")) > 0
+    strong_full = multi & (c("t0_first") | (c("comma") & c("t1_first")) | (c("t0_last") & c("tn_first")))
+    stats = flags.group_by("column", maintain_order=True).agg(
+        n=pl.len(),
+        distinct=c("v").n_unique(),
+        email=c("email").sum(),
+        shaped=c("shaped").sum(),
+        formatted=c("formatted").sum(),
+        strong=c("strong").sum(),
+        loose=c("loose").sum(),
+        bare=c("bare").sum(),
+        full=c("full").sum(),
+        nonname=(c("name_chars") & (c("non") > 0)).sum(),
+        single=single.sum(),
+        initial=initial.sum(),
+        multi=multi.sum(),
+        strong_full=strong_full.sum(),
+        weak_full=(multi & ~strong_full & known).sum(),
+        single_known=(single & known).sum(),
+        single_first=(single & (c("first") > 0)).sum(),
+        only_first=(single & (c("first") > 0) & (c("last") == 0)).sum(),
+        only_last=(single & (c("last") > 0) & (c("first") == 0)).sum(),
+        letters=c("t0").filter(initial).n_unique(),
+    )
+    return {row.pop("column"): row for row in stats.iter_rows(named=True)}
+
+
+def _phone_rates(flags: pl.DataFrame, columns: list[str]) -> dict[str, float]:
+    """Share of valid phone numbers among up to PHONE_SUBSAMPLE distinct phone-shaped values."""
+    if not columns:
+        return {}
+    distinct = (
+        flags.filter(pl.col("shaped") & pl.col("column").is_in(columns))
+        .group_by("column")
+        .agg(pl.col("v").unique(maintain_order=True).head(PHONE_SUBSAMPLE))
+    )
+    return {col: sum(map(_phone_grade, vals)) / len(vals) for col, vals in distinct.iter_rows()}
+
+
+@lru_cache(maxsize=65536)
+def _phone_grade(text: str) -> float:
+    """1 for a valid number (US, its own country code, or a national form of a few countries),
+    0.5 for a possible one (a US local number without its area code), else 0."""
+    digits = re.sub(r"\D", "", re.sub(PHONE_EXT_RE, "", text))
+    if text.startswith(("+", "00")):
+        regions: tuple[str | None, ...] = (None,)
+        text = "+" + text[2:] if text.startswith("00") else text
+    elif digits.startswith("0"):
+        regions = TRUNK_REGIONS
+    else:
+        regions = ("US", *NINE_DIGIT_REGIONS) if len(digits) == 9 else ("US",)
+    possible = False
+    for region in regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return 1.0
+        possible = possible or (region == "US" and phonenumbers.is_possible_number(number))
+    return 0.5 if possible else 0.0
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)}%"
+
+
+def _candidates(st: dict[str, float], phone_rate: float) -> list[_Candidate]:
+    """Content score (0..1, may go below 0 with counter-evidence) of each type for one column."""
+    n = st["n"]
+    of = f"of {n} sampled values"
+    out = [_Candidate(ColumnType.EMAIL, st["email"] / n, None, f"{_pct(st['email'] / n)} {of} are email addresses")]
+
+    phones = st["shaped"] / n * phone_rate
+    formatted = st["formatted"] / st["shaped"] if st["shaped"] else 0.0
+    out.append(_Candidate(ColumnType.PHONE, phones * (0.8 + 0.2 * formatted), None,  # bare digits may be ids
+                          f"{_pct(phones)} {of} are valid phone numbers"))
+
+    streets = st["strong"] + st["loose"] + st["bare"]
+    full = st["full"] / streets if streets else 0.0
+    part = None if full >= 0.5 else AddressPart.STREET.value
+    kind = "full addresses (street, city, postcode)" if part is None else "street addresses"
+    out.append(_Candidate(ColumnType.ADDRESS, (st["strong"] + 0.7 * st["loose"] + 0.4 * st["bare"]) / n, part,
+                          f"{_pct(streets / n)} {of} look like {kind}"))
+
+    out.append(_name_candidate(st, of))
+    return out
+
+
+def _name_candidate(st: dict[str, float], of: str) -> _Candidate:
+    n = st["n"]
+    # counter-evidence: words of companies, jobs, places; one value repeated (a category, not people)
+    penalty = max(0.0, st["nonname"] / n - 0.05) * 2 + 1 - min(1.0, st["distinct"] / min(10, n))
+    single, initial, multi = st["single"] / n, st["initial"] / n, st["multi"] / n
+    if multi >= 0.5 and multi >= single:
+        share = (st["strong_full"] + 0.6 * st["weak_full"]) / n
+        return _Candidate(ColumnType.NAME, share - penalty, None, f"{_pct(share)} {of} look like full person names")
+    if initial >= 0.25 and st["letters"] >= 6 and initial + single >= 0.6:
+        share = initial + st["single_first"] / n
+        return _Candidate(ColumnType.NAME, 0.6 * share - penalty, NamePart.MIDDLE.value,
+                          f"{_pct(initial)} {of} are initials, the others mostly given names")
+    part = NamePart.FIRST if st["only_first"] > st["only_last"] else NamePart.LAST
+    known = st["single_known"] / n
+    score = known + 0.3 * (single - known)  # unknown single words: rarer names, or no names at all
+    noun = "first names" if part is NamePart.FIRST else "surnames"
+    return _Candidate(ColumnType.NAME, score - penalty, part.value, f"{_pct(known)} {of} are known {noun} or given names")
+
+
+# -- decision ---------------------------------------------------------------------------------------
+
+
+def _hint_words(hint: str) -> str:
+    if hint == "not":
+        return "is not a contact type"
+    kind, _, part = hint.partition(":")
+    return f"suggests {kind}" + (f" ({part})" if part else "")
+
+
+def _decide(name: str, st: dict[str, float] | None, phone_rate: float) -> ColumnDetection:
+    hint = header_hint(name)
+    hint_type, _, hint_part = (hint or "").partition(":")
+    header = f"header '{name}' {_hint_words(hint)}" if hint else ""
+    if st is None:
+        if hint_type in ("email", "phone", "address", "name"):
+            return ColumnDetection(name, ColumnType(hint_type), 0.35,
+                                   f"no values to sample (all empty or placeholders); {header}", hint_part or None)
+        return ColumnDetection(name, ColumnType.UNKNOWN, 0.5, "no values to sample (all empty or placeholders)")
+
+    def total(cand: _Candidate) -> float:
+        if hint_type == cand.type.value:
+            return cand.score + (GENERIC_HEADER_WEIGHT if hint == "name" else HEADER_WEIGHT)
+        if hint == "not" and cand.type is not ColumnType.EMAIL:
+            return cand.score - HEADER_WEIGHT
+        return cand.score
+
+    best = max(_candidates(st, phone_rate), key=total)
+    score = total(best)
+    if score < THRESHOLD:
+        reason = "no contact type fits"
+        if best.score > 0.1:
+            reason += f": best guess {best.type.value}, {best.evidence}"
+        return ColumnDetection(name, ColumnType.UNKNOWN, round(min(1.0, max(0.5, 1 - score)), 2),
+                               reason + (f"; {header}" if header else ""))
+    part = best.part
+    if best.type.value == hint_type and hint_part:
+        part = hint_part
+    evidence = best.evidence
+    if header:
+        agrees = hint_type == best.type.value or hint == "not"
+        evidence += f"; {header}" if agrees else f"; header '{name}' {_hint_words(hint)}, but the content disagrees"
+    return ColumnDetection(name, best.type, round(min(1.0, max(0.0, score)), 2), evidence, part)
+
+
+def detect_columns(sample: pl.DataFrame) -> list[ColumnDetection]:
+    """Detect every column of ``sample`` (all-Utf8 columns, the header as column names)."""
+    flags = _value_flags(_values(sample))
+    stats = _column_stats(flags)
+    phone_columns = [col for col, st in stats.items() if st["shaped"] >= 0.3 * st["n"]]
+    rates = _phone_rates(flags, phone_columns)
+    return [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns]

@@ -1,0 +1,302 @@
+"""Phone numbers: E.164 value plus the extension, as phonenumbers would give them.
+
+The library answer (``parse`` + ``is_valid_number`` + E.164 format) is the contract. It costs
+~40 µs a value, so a vectorized fast path first decides the common shapes (digits and
+``( ) . - / space``, an optional leading ``+``, an optional ``x``/``ext``/``#`` extension) by
+replaying, as polars expressions over the chunk, the steps ``parse`` takes for such input:
+
+1. country code: after ``+`` the shortest known calling code; without ``+`` the default
+   region's code, stripped from the front when the library would strip it;
+2. national prefix (``0``, ``1``...) stripped with the region's own ``national_prefix_for_parsing``
+   and the same viability and length checks;
+3. validity: the national number fully matched against the number patterns of the region that
+   ``region_code_for_number`` would pick among the regions sharing the calling code.
+
+The fast path only ever answers "valid, here is the E.164"; anything else (international
+dialling prefixes, transform rules, non-geographic codes, letters, invalid numbers) goes to the
+library through ``map_distinct``. tests/test_normalize_phone.py proves fast path == library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+import polars as pl
+from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, _test_number_length
+
+from normdesk.engine.errors import InputError
+from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.types import ColumnType
+
+EXT = "ext"
+MAX_NSN = 17  # phonenumbers' _MAX_LENGTH_FOR_NSN
+# Fewer numbers than this for one calling code go to the library: compiling a region's patterns
+# in polars costs 10-40 ms, the library ~40 µs a number.
+MIN_GROUP_ROWS = 200
+
+# Shapes the fast path decides: a number made of digits and common punctuation, then an
+# optional extension whose label phonenumbers recognises the same way ("x12", " ext. 12", " #12").
+_SHAPE = (
+    r"(?i)^(\+?[0-9(][0-9 ().\-/]*[0-9])"
+    r"(?: *(?:extension|ext|x|#)[.:]? *([0-9]{1,6}))?$"
+)
+
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "invalid country code",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short to be a phone number",
+    NumberParseException.TOO_SHORT_NSN: "too short to be a phone number",
+    NumberParseException.TOO_LONG: "too long to be a phone number",
+}
+_POSSIBLE_REASONS = {
+    ValidationResult.TOO_SHORT: "too short to be a phone number",
+    ValidationResult.TOO_LONG: "too long to be a phone number",
+    ValidationResult.INVALID_COUNTRY_CODE: "invalid country code",
+}
+NOT_VALID = "not a valid phone number"
+
+
+def library_normalize(text: str, region: str) -> tuple[str | None, str | None, str | None]:
+    """(E.164, extension, reason) straight from phonenumbers: the reference answer."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as err:
+        return None, None, _PARSE_REASONS.get(err.error_type, NOT_VALID)
+    if not phonenumbers.is_valid_number(number):
+        reason = _POSSIBLE_REASONS.get(phonenumbers.is_possible_number_with_reason(number), NOT_VALID)
+        return None, None, reason
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, number.extension or None, None
+
+
+# -- metadata turned into polars expressions ---------------------------------------------------
+def _full(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+@dataclass(frozen=True)
+class _Region:
+    """What the fast path needs from one region's metadata."""
+
+    code: str
+    general: str | None  # national number pattern of the general description
+    general_lengths: tuple[int, ...]
+    valid: tuple[tuple[tuple[int, ...], str], ...]  # (possible lengths, pattern) of valid types
+    leading_digits: str | None
+    national_prefix: str | None  # national_prefix_for_parsing
+    has_transform: bool
+    idd: str | None  # international_prefix
+    too_long: frozenset[int]  # lengths _test_number_length calls TOO_LONG
+    keep_unstripped: frozenset[int]  # lengths for which parse keeps the national prefix
+
+    def viable(self, x: pl.Expr) -> pl.Expr:
+        """phonenumbers' _match_national_number against the general description."""
+        return x.str.contains(_full(self.general)) if self.general else pl.lit(False)
+
+    def is_valid(self, x: pl.Expr) -> pl.Expr:
+        """_number_type_helper(x) != UNKNOWN."""
+        n = x.str.len_chars()
+        general = _matches_desc(x, n, self.general_lengths, self.general)
+        kinds = [_matches_desc(x, n, lengths, pattern) for lengths, pattern in self.valid]
+        return general & pl.any_horizontal(kinds) if kinds else pl.lit(False)
+
+    def strip_national_prefix(self, x: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+        """(number, undecidable) as _maybe_strip_national_prefix_carrier_code would strip it."""
+        if not self.national_prefix:
+            return x, pl.lit(False)
+        prefix = x.str.extract(f"^({self.national_prefix})", 1)
+        if self.has_transform:
+            return x, prefix.is_not_null()
+        after = x.str.slice(prefix.str.len_chars())
+        keep = prefix.is_null() | (self.viable(x) & ~self.viable(after))
+        return pl.when(keep).then(x).otherwise(after), pl.lit(False)
+
+
+def _matches_desc(x: pl.Expr, n: pl.Expr, lengths: tuple[int, ...], pattern: str | None) -> pl.Expr:
+    if not pattern:
+        return pl.lit(False)
+    hit = x.str.contains(_full(pattern))
+    return n.is_in(list(lengths)) & hit if lengths else hit
+
+
+_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")
+
+
+@lru_cache(maxsize=None)
+def _region(code: str) -> _Region | None:
+    meta = PhoneMetadata.metadata_for_region(code)
+    if meta is None:
+        return None
+    names = _TYPES + ("fixed_line",) + (() if meta.same_mobile_and_fixed_line_pattern else ("mobile",))
+    grouped: dict[tuple[int, ...], list[str]] = {}
+    for name in names:
+        desc = getattr(meta, name)
+        if desc is not None and desc.national_number_pattern:
+            grouped.setdefault(tuple(desc.possible_length), []).append(desc.national_number_pattern)
+    lengths = range(0, MAX_NSN + 2)
+    result = {n: _test_number_length("5" * n, meta) for n in lengths}
+    short = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH)
+    return _Region(
+        code=code,
+        general=meta.general_desc.national_number_pattern or None,
+        general_lengths=tuple(meta.general_desc.possible_length),
+        valid=tuple((k, "|".join(f"(?:{p})" for p in v)) for k, v in grouped.items()),
+        leading_digits=meta.leading_digits,
+        national_prefix=meta.national_prefix_for_parsing or None,
+        has_transform=bool(meta.national_prefix_transform_rule),
+        idd=meta.international_prefix,
+        too_long=frozenset(n for n, r in result.items() if r == ValidationResult.TOO_LONG),
+        keep_unstripped=frozenset(n for n, r in result.items() if r in short),
+    )
+
+
+def _calling_code_table() -> pl.DataFrame:
+    """Calling code -> main region (None for non-geographic codes, which the fast path skips)."""
+    rows = [(str(cc), regions[0] if regions[0] != "001" else None) for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items()]
+    return pl.DataFrame(rows, schema={"cc": pl.Utf8, "meta": pl.Utf8}, orient="row")
+
+
+_CC = _calling_code_table()
+_CC_BY_LEN = {k: _CC.filter(pl.col("cc").str.len_chars() == k)["cc"].to_list() for k in (1, 2, 3)}
+
+
+def home_region(country: str) -> _Region:
+    """The default region's rules; an unknown country is the user's mistake (InputError)."""
+    region = _region(country.strip().upper())
+    if region is None:
+        raise InputError(f"unknown country {country!r} for phone numbers: use a code such as US, GB or DE")
+    return region
+
+
+# -- the fast path ------------------------------------------------------------------------------
+def fast_normalize(stripped: pl.Series, region: str) -> pl.DataFrame:
+    """Columns ``value`` (E.164) and ``ext``; ``value`` is null where the fast path cannot decide.
+
+    Never gives an answer phonenumbers would not give (see the module docstring).
+    """
+    home = home_region(region)
+    home_cc = str(PhoneMetadata.metadata_for_region(region).country_code)
+    frame = pl.DataFrame({"v": stripped}).with_row_index("i")
+    parts = pl.col("v").str.extract_groups(_SHAPE)
+    frame = frame.select(
+        "i",
+        parts.struct.field("1").alias("num"),
+        parts.struct.field("2").alias(EXT),
+    ).filter(pl.col("num").is_not_null())
+    frame = frame.with_columns(
+        pl.col("num").str.starts_with("+").alias("plus"),
+        pl.col("num").str.replace_all(r"[^0-9]", "").alias("d"),
+    )
+    intl = _split_international(frame.filter("plus"))
+    national = _split_national(frame.filter(~pl.col("plus")), home, home_cc)
+    groups = pl.concat([intl, national]).partition_by("meta", "cc")
+    decided = [_finish(group) for group in groups if len(group) >= MIN_GROUP_ROWS]
+    decided = pl.concat(decided) if decided else pl.DataFrame(schema={"i": pl.UInt32, VALUE: pl.Utf8, EXT: pl.Utf8})
+    out = pl.DataFrame({"i": pl.int_range(0, len(stripped), dtype=pl.UInt32, eager=True)})
+    return out.join(decided, on="i", how="left", maintain_order="left").drop("i")
+
+
+def _split_international(frame: pl.DataFrame) -> pl.DataFrame:
+    """``+CC rest``: the calling code _extract_country_code would take, and its main region."""
+    d = pl.col("d")
+    cc = pl.when(d.str.slice(0, 1).is_in(_CC_BY_LEN[1])).then(d.str.slice(0, 1))
+    for k in (2, 3):
+        cc = cc.when(d.str.slice(0, k).is_in(_CC_BY_LEN[k])).then(d.str.slice(0, k))
+    frame = frame.filter(d.str.len_chars() > 2).with_columns(cc.alias("cc"))
+    frame = frame.join(_CC, on="cc", how="inner")  # drops unknown codes; meta null: non-geographic
+    return frame.filter(pl.col("meta").is_not_null()).select(
+        "i", EXT, "cc", "meta", d.str.slice(pl.col("cc").str.len_chars()).alias("rest")
+    )
+
+
+def _split_national(frame: pl.DataFrame, home: _Region, home_cc: str) -> pl.DataFrame:
+    """No ``+``: the default region's calling code, stripped when _maybe_extract_country_code would."""
+    d = pl.col("d")
+    if home.idd:  # an international dialling prefix: left to the library
+        frame = frame.filter(~d.str.contains(f"^(?:{home.idd})"))
+    p = d.str.slice(len(home_cc))
+    p2, undecidable = home.strip_national_prefix(p)
+    strip_cc = d.str.starts_with(home_cc) & (
+        (~home.viable(d) & home.viable(p2)) | d.str.len_chars().is_in(list(home.too_long))
+    )
+    main = COUNTRY_CODE_TO_REGION_CODE[int(home_cc)][0]
+    return frame.filter(~(d.str.starts_with(home_cc) & undecidable)).select(
+        "i",
+        EXT,
+        pl.lit(home_cc).alias("cc"),
+        pl.when(strip_cc).then(pl.lit(main)).otherwise(pl.lit(home.code)).alias("meta"),
+        pl.when(strip_cc).then(p2).otherwise(d).alias("rest"),
+    )
+
+
+def _finish(group: pl.DataFrame) -> pl.DataFrame:
+    """One calling code and metadata: strip the national prefix, keep valid numbers, format E.164."""
+    meta = _region(group["meta"][0])
+    cc = group["cc"][0]
+    rest, nsn = pl.col("rest"), pl.col("nsn")
+    stripped, undecidable = meta.strip_national_prefix(rest)
+    keep = stripped.str.len_chars().is_in(list(meta.keep_unstripped))
+    numbers = (
+        group.lazy()
+        .filter(rest.str.len_chars() >= 2, ~undecidable)
+        .with_columns(pl.when(keep).then(rest).otherwise(stripped).alias("nsn"))
+        .filter(nsn.str.len_chars() <= MAX_NSN)
+    )
+    regions = [r for r in map(_region, COUNTRY_CODE_TO_REGION_CODE[int(cc)]) if r is not None]
+    valid = _valid_numbers(numbers, regions)
+    return valid.select("i", (pl.lit("+" + cc) + nsn).alias(VALUE), EXT)
+
+
+def _valid_numbers(numbers: pl.LazyFrame, regions: list[_Region]) -> pl.DataFrame:
+    """Rows is_valid_number accepts: the region region_code_for_number picks, then its check.
+
+    With several regions on one calling code, the first region whose leading digits match the
+    number, or (without leading digits) that finds it valid, is the number's region.
+    """
+    nsn = pl.col("nsn")
+    if len(regions) == 1:
+        return numbers.filter(regions[0].is_valid(nsn)).collect()
+    choice = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
+    for k, region in enumerate(regions):
+        by_digits = region.leading_digits is not None
+        picks = nsn.str.contains(f"^(?:{region.leading_digits})") if by_digits else region.is_valid(nsn)
+        choice = choice.when(picks).then(pl.lit(k if by_digits else -1 - k, pl.Int32))
+    chosen = numbers.with_columns(choice.alias("r")).filter(pl.col("r").is_not_null()).collect()
+    valid = [chosen.filter(pl.col("r") < 0)]  # picked because valid there
+    for (k,), rows in chosen.filter(pl.col("r") >= 0).partition_by("r", as_dict=True).items():
+        valid.append(rows.filter(regions[k].is_valid(nsn)))
+    return pl.concat(valid).drop("r")
+
+
+class PhoneNormalizer(Normalizer):
+    """Phone numbers to E.164 with the default country ``options.country``; extension in ``ext``."""
+
+    type = ColumnType.PHONE
+    fast_path = True  # False sends every value to the library (tests, benchmarks)
+
+    def __init__(self, options, part=None) -> None:
+        super().__init__(options, part)
+        self.region = home_region(options.country).code
+
+    def components(self) -> tuple[str, ...]:
+        return (EXT,)
+
+    def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
+        if self.fast_path:
+            fast = fast_normalize(stripped, self.region)
+        else:
+            fast = pl.DataFrame({VALUE: [None] * len(stripped), EXT: [None] * len(stripped)},
+                                schema={VALUE: pl.Utf8, EXT: pl.Utf8})
+        left = pl.select(pl.when(fast[VALUE].is_null()).then(stripped)).to_series()
+        region = self.region
+        slow = map_distinct(left, lambda text: library_normalize(text, region), (VALUE, EXT, REASON), self.cache)
+        return pl.DataFrame(
+            {
+                VALUE: fast[VALUE].fill_null(slow[VALUE]),
+                EXT: pl.select(pl.when(fast[VALUE].is_null()).then(slow[EXT]).otherwise(fast[EXT])).to_series(),
+                REASON: slow[REASON],
+            }
+        )

@@ -1,0 +1,83 @@
+"""Run ``ChunkTransform`` over chunks, in order, in this process or in worker processes.
+
+The per-value libraries are pure Python and hold the GIL, so both cores are only used by
+processes. Workers are spawned (safe beside Qt threads, and what a frozen app supports with
+``multiprocessing.freeze_support``), build their normalizers once, keep their caches across
+chunks, and die with the process that started them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Iterable, Iterator
+
+import polars as pl
+
+from normdesk.engine.plan import Plan
+from normdesk.engine.report import ChunkCounts
+from normdesk.engine.transform import ChunkTransform
+
+Result = tuple[pl.DataFrame, ChunkCounts]
+_transform: ChunkTransform | None = None
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when its parent dies (e.g. by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _init_worker(plan: dict, columns: list[str], header: list[str]) -> None:
+    global _transform
+    _die_with_parent()
+    _transform = ChunkTransform(Plan.from_dict(plan), columns, header)
+
+
+def _run_chunk(chunk: pl.DataFrame, first_row: int) -> Result:
+    assert _transform is not None
+    return _transform(chunk, first_row)
+
+
+class ChunkRunner:
+    """``map(chunks)`` yields each chunk's result in input order, at most ``2 * workers`` in flight."""
+
+    def __init__(self, plan: Plan, columns: list[str], header: list[str], workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(plan.to_dict(), columns, header),
+            )
+        else:
+            self._local = ChunkTransform(plan, columns, header)
+
+    def map(self, chunks: Iterable[tuple[pl.DataFrame, int]]) -> Iterator[Result]:
+        if self._pool is None:
+            for chunk, first_row in chunks:
+                yield self._local(chunk, first_row)
+            return
+        pending: deque[Future[Result]] = deque()
+        for chunk, first_row in chunks:
+            pending.append(self._pool.submit(_run_chunk, chunk, first_row))
+            if len(pending) >= 2 * self.workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,126 @@
+"""One file, one streaming pass: read chunks -> normalize (worker processes) -> append to the
+part file -> checkpoint -> ... -> convert and rename over the output -> report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import polars as pl
+
+from normdesk.engine.errors import Cancelled, InputError, OutputError
+from normdesk.engine.parallel import ChunkRunner, default_workers
+from normdesk.engine.plan import Plan
+from normdesk.engine.progress import NoProgress, Progress
+from normdesk.engine.reader import open_source
+from normdesk.engine.report import ColumnReport, Report
+from normdesk.engine.transform import output_layout
+from normdesk.engine.writer import PartWriter, finalize, new_part_path
+
+CHUNK_ROWS = 50_000
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where a run stood after its last durably written chunk; JSON-able, to resume from."""
+
+    part_path: str
+    rows_done: int
+    out_bytes: int
+    report: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Checkpoint:
+        return cls(**data)
+
+
+def run_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    plan: Plan,
+    *,
+    progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
+    on_checkpoint: Callable[[Checkpoint], None] | None = None,
+    workers: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Report:
+    """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
+
+    The input is only read. The output appears at once at the end (renamed from a part file)
+    or not at all. Raises InputError, OutputError or Cancelled, after removing the part file.
+    Any other exception (a kill, KeyboardInterrupt, an error raised by a callback) leaves the
+    part file and the last checkpoint in place, so the run can resume from there.
+    """
+    started = time.monotonic()
+    progress = progress or NoProgress()
+    source_path, output = Path(input_path), Path(output_path)
+    plan.validate()
+    if output.exists() and output.resolve() == source_path.resolve():
+        raise InputError("the output would overwrite the input: choose another output path")
+    with open_source(source_path, plan.sheet) as source:
+        plan.check_columns(source.columns)
+        layout = output_layout(plan, source.columns, source.header)
+        delimiter = source.dialect.delimiter if source.dialect and plan.output_format == "csv" else ","
+        if checkpoint is None:
+            part, rows_done, resume_at = new_part_path(output), 0, None
+            report = Report(format=plan.output_format, columns={
+                key: ColumnReport(col.type.value, col.part)
+                for key, col in plan.typed_columns() if key in source.columns
+            })
+        else:
+            part, rows_done = Path(checkpoint.part_path), checkpoint.rows_done
+            resume_at, report = checkpoint.out_bytes, Report.from_dict(checkpoint.report)
+        if workers is None:
+            workers = default_workers() if source_path.stat().st_size >= PARALLEL_MIN_BYTES else 0
+        writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
+        runner = ChunkRunner(plan, source.columns, source.header, workers)
+        try:
+            for frame, counts in runner.map(_numbered(source.chunks(chunk_rows, rows_done), rows_done)):
+                writer.write(frame)
+                report.add_chunk(counts)
+                rows_done += counts.rows
+                out_bytes = writer.sync()
+                if on_checkpoint is not None:
+                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict()))
+                progress.update(rows_done, source.fraction_read())
+                if progress.cancelled():
+                    raise Cancelled()
+            writer.close()
+            report.short_rows = source.short_rows
+            finalize(part, output, plan.output_format, delimiter, [c.header for c in layout])
+        except (InputError, OutputError, Cancelled):
+            _discard(runner, writer, part)
+            raise
+        except OSError as err:
+            _discard(runner, writer, part)
+            raise OutputError(f"cannot write {output}: {err.strerror or err}") from None
+        except BaseException:
+            runner.close()
+            writer.close()
+            raise
+        runner.close()
+    report.output = str(output)
+    report.elapsed_s = round(time.monotonic() - started, 3)
+    progress.update(rows_done, 1.0)
+    return report
+
+
+def _numbered(chunks: Iterator[pl.DataFrame], rows_before: int) -> Iterator[tuple[pl.DataFrame, int]]:
+    """Pair each chunk with the 1-based data-row number of its first row."""
+    first = rows_before + 1
+    for chunk in chunks:
+        yield chunk, first
+        first += chunk.height
+
+
+def _discard(runner: ChunkRunner, writer: PartWriter, part: Path) -> None:
+    runner.close()
+    writer.close()
+    part.unlink(missing_ok=True)

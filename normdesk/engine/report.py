@@ -1,0 +1,91 @@
+"""What a run did, counted per column and per row; plain data, JSON-able."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from normdesk.engine.types import Outcome
+
+MAX_INVALID_SAMPLES = 50
+
+
+@dataclass(slots=True)
+class ColumnReport:
+    type: str
+    part: str | None = None
+    empty: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+
+    def add(self, counts: dict[int, int]) -> None:
+        self.empty += counts.get(Outcome.EMPTY, 0)
+        self.changed += counts.get(Outcome.CHANGED, 0)
+        self.unchanged += counts.get(Outcome.UNCHANGED, 0)
+        self.invalid += counts.get(Outcome.INVALID, 0)
+
+
+@dataclass(slots=True)
+class Report:
+    """Counts of one run. A row is valid when none of its non-empty typed values is invalid."""
+
+    total_rows: int = 0
+    valid_rows: int = 0
+    invalid_rows: int = 0
+    short_rows: int = 0  # rows that had fewer fields than the header (kept, padded)
+    elapsed_s: float = 0.0
+    output: str = ""
+    format: str = "csv"
+    columns: dict[str, ColumnReport] = field(default_factory=dict)
+    invalid_samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_chunk(self, chunk: ChunkCounts) -> None:
+        self.total_rows += chunk.rows
+        self.invalid_rows += chunk.invalid_rows
+        self.valid_rows += chunk.rows - chunk.invalid_rows
+        for name, counts in chunk.outcomes.items():
+            self.columns[name].add(counts)
+        room = MAX_INVALID_SAMPLES - len(self.invalid_samples)
+        self.invalid_samples.extend(chunk.invalid_samples[:room])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        data = dict(data)
+        columns = {name: ColumnReport(**col) for name, col in data.pop("columns", {}).items()}
+        return cls(columns=columns, **data)
+
+    def summary(self) -> str:
+        """A readable multi-line report for a terminal."""
+        lines = [
+            f"{self.total_rows:,} rows: {self.valid_rows:,} valid, {self.invalid_rows:,} with issues"
+            + (f", {self.short_rows:,} short rows padded" if self.short_rows else "")
+            + f"  ({self.elapsed_s:.1f} s)",
+        ]
+        if self.columns:
+            width = max(len(n) for n in self.columns)
+            lines.append(
+                f"  {'column':<{width}}  {'type':<14} {'empty':>9} {'changed':>9} {'unchanged':>9} {'invalid':>9}"
+            )
+            for name, col in self.columns.items():
+                kind = f"{col.type}:{col.part}" if col.part else col.type
+                lines.append(
+                    f"  {name:<{width}}  {kind:<14} {col.empty:>9,} {col.changed:>9,}"
+                    f" {col.unchanged:>9,} {col.invalid:>9,}"
+                )
+        if self.output:
+            lines.append(f"output: {self.output}")
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class ChunkCounts:
+    """The counts of one chunk, small enough to send back from a worker process."""
+
+    rows: int
+    invalid_rows: int
+    outcomes: dict[str, dict[int, int]]
+    invalid_samples: list[dict[str, Any]]

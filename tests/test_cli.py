@@ -1,0 +1,88 @@
+"""The command line contract, run as a real subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "sample_contacts.csv"
+
+
+def normdesk(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "normdesk", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def test_detect_json_shape_on_the_sample():
+    result = normdesk("detect", "--json", SAMPLE)
+    assert result.returncode == 0, result.stderr
+    files = json.loads(result.stdout)
+    assert [f["file"] for f in files] == [str(SAMPLE)]
+    types = {c["name"]: c["type"] for c in files[0]["columns"]}
+    assert types == {"full_name": "name", "email": "email", "phone": "phone", "address": "address",
+                     "company": "unknown", "signup_date": "unknown"}
+    for col in files[0]["columns"]:
+        assert 0.0 <= col["confidence"] <= 1.0 and col["evidence"]
+
+
+def test_run_on_the_sample_with_plan_round_trip(tmp_path):
+    out, plan = tmp_path / "out.csv", tmp_path / "plan.json"
+    result = normdesk("run", SAMPLE, "-o", out, "--save-plan", plan, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["total_rows"] == 1000 and report["valid_rows"] + report["invalid_rows"] == 1000
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 1001 and rows[0][0] == "full_name" and rows[0][-1] == "normdesk_issues"
+    saved = json.loads(plan.read_text())
+    assert saved["columns"]["phone"] == "phone" and saved["columns"]["company"] == "unknown"
+
+    again = normdesk("run", SAMPLE, "-o", tmp_path / "again.csv", "--plan", plan)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again.csv").read_bytes() == out.read_bytes()
+
+
+def test_type_override_excludes_and_retypes(tmp_path):
+    out = tmp_path / "out.csv"
+    result = normdesk("run", SAMPLE, "-o", out, "--type", "phone=none", "--type", "company=name", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "phone" not in report["columns"] and report["columns"]["company"]["type"] == "name"
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "phone_ext" not in header and "company_first" in header
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--type", "Nope=phone"], "no column named 'Nope'"),
+        (["--type", "phone=fax"], "unknown column type 'fax'"),
+        (["--country", "USA"], "two-letter code"),
+    ],
+)
+def test_bad_arguments_get_one_line(tmp_path, args, message):
+    result = normdesk("run", SAMPLE, "-o", tmp_path / "out.csv", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary\xff\xfe\x00" * 20])
+def test_bad_input_files_get_one_line(tmp_path, content):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = normdesk("run", bad, "-o", tmp_path / "out.csv")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("normdesk: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr and not (tmp_path / "out.csv").exists()
+
+
+def test_missing_file(tmp_path):
+    result = normdesk("detect", tmp_path / "missing.csv")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
