@@ -271,10 +271,11 @@ _WORD = r"[A-Za-z]+"
 _GIVEN = r"(?:[A-Za-z]+|[A-Za-z]\.)"
 _TITLE = rf"(?P<title>(?i:{'|'.join(_FAST_TITLES)})\.?)"
 _SUFFIX = rf"(?P<suffix>(?i:{'|'.join(_FAST_SUFFIXES)})\.?)"
-# one word; or title? given+ last (,? suffix)?  -- a title or suffix needs two plain words
-_FAST_PLAIN = rf"^(?P<given>{_GIVEN})$"
-_FAST_FORWARD = rf"^(?:{_TITLE} )?(?P<given>{_GIVEN}(?: {_GIVEN})*) (?P<last>{_WORD})(?:,? {_SUFFIX})?$"
-_FAST_COMMA = rf"^(?P<last>{_WORD}(?: {_WORD})*), (?:{_TITLE} )?(?P<given>{_GIVEN}(?: {_GIVEN})*)(?:,? {_SUFFIX})?$"
+# one word; or title? given+ last (,? suffix)? -- a title or suffix needs two plain words;
+# given+ is lazy so that a trailing suffix is read as one
+_FAST_PLAIN = rf"^(?P<given>{_WORD})$"
+_FAST_FORWARD = rf"^(?:{_TITLE} )?(?P<given>{_GIVEN}(?: {_GIVEN})*?) (?P<last>{_WORD})(?:,? {_SUFFIX})?$"
+_FAST_COMMA = rf"^(?P<last>{_WORD}(?: {_WORD})*), (?:{_TITLE} )?(?P<given>{_GIVEN}(?: {_GIVEN})*?)(?:,? {_SUFFIX})?$"
 _FAST_PART = rf"^{_WORD}(?: {_WORD})*$"
 _WELL_CASED = r"^[A-Z][A-Z]?[a-z]+(?:[A-Z]{1,2}[a-z]+)*[A-Z]{0,2}$"  # _well_cased on ASCII
 
@@ -301,8 +302,10 @@ def _case_list(words: pl.Expr, initial: bool) -> pl.Expr:
 
 
 def _plain(words: pl.Expr) -> pl.Expr:
-    """No word of the list is in SLOW_WORDS."""
-    return ~words.list.eval(pl.element().str.to_lowercase().str.strip_chars_end(".").is_in(_SLOW_LIST)).list.any()
+    """No word of the list is in SLOW_WORDS, except initials with a dot ("E.", "V."): nameparser
+    never reads those as conjunctions, suffixes or roman numerals."""
+    word = pl.element()
+    return ~words.list.eval(word.str.to_lowercase().is_in(_SLOW_LIST) & ~word.str.ends_with(".")).list.any()
 
 
 def _fast_frame(cleaned: pl.Series, part: str | None) -> pl.DataFrame:

@@ -1,0 +1,123 @@
+"""Accuracy (and speed) of the person-name normalizer on labeled data; prints Markdown tables.
+
+    python benchmarks/accuracy_name.py [--rows 20000] [--speed 100000]
+
+Data: /work/shared/bench-data/probablepeople (person rows), the nameparser test cases (only the
+fields each case asserts), and the truth file of gen_contacts (generated into a temporary folder).
+A field matches when it equals the label after case folding, accent folding, and dropping dots,
+commas and extra spaces ("JOHN Q." == "John Q"). first/last count over every row (an empty label
+must give an empty field); title/middle/suffix count over the rows where the label is not empty.
+
+``--speed N`` also times the normalizer over the first N gen_contacts names, with and without
+the fast path (one process, one core), and reports the share of values the fast path takes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+from normdesk.engine.normalize.base import NormalizeOptions
+from normdesk.engine.normalize.name import NameNormalizer, _clean_expr, _fast_frame, fold_accents
+
+DATA = Path("/work/shared/bench-data")
+GEN = Path("/work/shared/bench/gen_contacts.py")
+FIELDS = ("title", "first", "middle", "last", "suffix")
+
+
+def key(text: str | None) -> str:
+    text = fold_accents(text or "").casefold().replace(".", " ").replace(",", " ")
+    return " ".join(text.split())
+
+
+def normalize(names: list[str], fast: bool = True) -> pl.DataFrame:
+    norm = NameNormalizer(NormalizeOptions())
+    norm.fast_path = fast
+    return norm.normalize(pl.Series("name", names, dtype=pl.Utf8))
+
+
+def score(labels: list[dict[str, str | None]], out: pl.DataFrame, always: tuple[str, ...]) -> dict:
+    """Match rate per field: over all rows for ``always``, else over rows labeled non-empty."""
+    result = {}
+    preds = out.select(FIELDS).to_dicts()
+    for field in FIELDS:
+        pairs = [(lab.get(field), pred[field]) for lab, pred in zip(labels, preds) if field in lab]
+        if field not in always:
+            pairs = [(a, b) for a, b in pairs if key(a)]
+        if pairs:
+            hits = sum(key(a) == key(b) for a, b in pairs)
+            result[field] = (hits / len(pairs), len(pairs))
+    return result
+
+
+def probablepeople() -> tuple[list[str], list[dict]]:
+    frame = pl.read_csv(DATA / "probablepeople/probablepeople_labeled_flat.csv", infer_schema=False)
+    frame = frame.filter(pl.col("kind_derived") == "person")
+    return frame["name"].to_list(), frame.select(FIELDS).to_dicts()
+
+
+def nameparser_cases() -> tuple[list[str], list[dict]]:
+    cases = json.loads((DATA / "nameparser/nameparser_cases.json").read_text())["cases"]
+    return [c["input"] for c in cases], [{k: v for k, v in c["expected"].items() if k in FIELDS} for c in cases]
+
+
+def gen_contacts(rows: int, folder: Path) -> tuple[list[str], list[dict]]:
+    out, truth = folder / "contacts.csv", folder / "truth.csv"
+    if not out.exists():
+        subprocess.run([sys.executable, str(GEN), str(rows), "--out", str(out), "--truth", str(truth)], check=True)
+    names = pl.read_csv(out, infer_schema=False)["full_name"]
+    labels = pl.read_csv(truth, infer_schema=False).select(first="first_name", last="last_name")
+    keep = labels["first"].is_not_null()
+    return names.filter(keep).to_list(), labels.filter(keep).to_dicts()
+
+
+def speed(names: list[str]) -> list[str]:
+    ok = _fast_frame(_clean_expr(pl.Series(names, dtype=pl.Utf8).str.strip_chars(), False), None)["ok"]
+    lines = [f"\nSpeed on {len(names):,} gen_contacts names (one process), fast path takes "
+             f"{ok.mean():.1%} of values ({ok.filter(~ok).len():,} rows left, "
+             f"{pl.Series(names).filter(~ok).n_unique():,} distinct)\n",
+             "| path | seconds | rows/s |", "|---|---:|---:|"]
+    for fast in (True, False):
+        start = time.perf_counter()
+        normalize(names, fast)
+        took = time.perf_counter() - start
+        lines.append(f"| {'fast + slow' if fast else 'slow only'} | {took:.2f} | {len(names) / took:,.0f} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=20000, help="gen_contacts rows for accuracy")
+    ap.add_argument("--speed", type=int, default=0, help="also time N gen_contacts names")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep generated files here")
+    args = ap.parse_args(argv)
+    folder = args.workdir or Path(tempfile.mkdtemp(prefix="accuracy_name_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    import nameparser
+
+    print(f"nameparser {'.'.join(map(str, nameparser.VERSION))}\n")
+    print("| data | rows | " + " | ".join(FIELDS) + " |")
+    print("|---|---:|" + "---:|" * len(FIELDS))
+    sets = [("probablepeople persons", *probablepeople(), ("first", "last")),
+            ("nameparser cases (asserted fields)", *nameparser_cases(), FIELDS),
+            (f"gen_contacts {args.rows:,} (non-blank)", *gen_contacts(args.rows, folder), ("first", "last"))]
+    for label, names, labels, always in sets:
+        res = score(labels, normalize(names), always)
+        cells = [f"{res[f][0]:.1%} (n={res[f][1]})" if f in res else "-" for f in FIELDS]
+        print(f"| {label} | {len(names):,} | " + " | ".join(cells) + " |")
+    if args.speed:
+        big = folder / f"speed_{args.speed}"
+        big.mkdir(exist_ok=True)
+        gen_contacts(args.speed, big)
+        print("\n".join(speed(pl.read_csv(big / "contacts.csv", infer_schema=False)["full_name"].to_list())))
+
+
+if __name__ == "__main__":
+    main()
