@@ -10,8 +10,9 @@ Three steps, so that the two ways of parsing cannot drift apart in style:
    ``reason`` when invalid), either
    - the fast path: one regular expression over the whole column for the common shapes
      (``NUMBER [DIR] NAME SUFFIX [DIR] [UNIT ID][, CITY[,] STATE ZIP]``), or
-   - the slow path for everything else: ``usaddress.tag`` then ``standardize``, once per
-     distinct value (``map_distinct``);
+   - the slow path for everything else, once per distinct value (``map_distinct``):
+     ``usaddress.parse``, ``repair`` of the labels usaddress gets wrong against punctuation
+     and Publication 28, then ``standardize``;
 2. ``render``: casing, ZIP checks and the one-line value, as polars expressions, for both paths.
 
 ZIP: ZIP+4 is written 12345-6789 (also from 9 bare digits). A 4- or 8-digit ZIP lost its
@@ -235,16 +236,20 @@ def group(tokens: list[tuple[str, str]]) -> dict[str, str]:
     return {label: " ".join(parts).strip(" ,;") for label, parts in out.items()}
 
 
-def parse_slow(text: str) -> tuple[str | None, ...]:
-    """Parts of one address through usaddress; never raises on bad input."""
-    tokens = usaddress.parse(text)
+def from_tokens(tokens: list[tuple[str, str]]) -> tuple[str | None, ...]:
+    """Parts from labelled tokens (``usaddress.parse`` output, or gold labels)."""
     if any(label == "IntersectionSeparator" for _, label in tokens):
         return (None,) * 5 + (NO_NUMBER,)
     try:
-        tags = group(repair(tokens))
+        tags = group(tokens)
     except _Repeated:
         return (None,) * 5 + (UNPARSEABLE,)
     return standardize(tags)
+
+
+def parse_slow(text: str) -> tuple[str | None, ...]:
+    """Parts of one address through usaddress; never raises on bad input."""
+    return from_tokens(repair(usaddress.parse(text)))
 
 
 # -- fast path: one regular expression over the column ------------------------------------------
