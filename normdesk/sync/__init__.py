@@ -1,0 +1,88 @@
+"""Optional S3 sync of inputs and outputs; credentials only in the OS keyring. No Qt here.
+
+Entry points for the rest of the app (boto3 is imported on first use, not at import):
+
+- ``register_hooks()``: at start, add the upload hook to the job queue when S3 is configured.
+- ``resume_pending_uploads(queue)``: at start, resume interrupted or due uploads and clean up.
+- ``download_to_data_dir(url, progress=None) -> Path``: fetch s3://bucket/key into the data folder.
+- ``list_objects(prefix) -> list[ObjectInfo]`` and ``download_key(key, progress)``: "Open from S3...".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from normdesk.sync.errors import KeyringUnavailable, NotConfigured, SyncError, UnsafeKey
+
+if TYPE_CHECKING:
+    from normdesk.sync.client import ObjectInfo
+
+__all__ = [
+    "KeyringUnavailable", "NotConfigured", "ObjectInfo", "SyncError", "UnsafeKey", "download_key", "download_to_data_dir",
+    "list_objects", "register_hooks", "resume_pending_uploads", "wait_for_uploads",
+]
+
+
+def __getattr__(name: str):
+    if name == "ObjectInfo":  # lazily, so that importing normdesk.sync does not import boto3
+        from normdesk.sync.client import ObjectInfo
+
+        return ObjectInfo
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def register_hooks() -> bool:
+    """Append the upload hook to ``normdesk.jobs.hooks.COMPLETED_HOOKS`` when S3 is on; True if it is there."""
+    from normdesk.jobs.hooks import COMPLETED_HOOKS
+    from normdesk.sync.client import active_settings
+    from normdesk.sync.uploader import upload_hook
+
+    try:
+        active_settings()
+    except SyncError:
+        return upload_hook in COMPLETED_HOOKS
+    if upload_hook not in COMPLETED_HOOKS:
+        COMPLETED_HOOKS.append(upload_hook)
+    return True
+
+
+def resume_pending_uploads(queue) -> int:
+    """Schedule interrupted, pending and retry-due uploads; remove partial downloads; abort our stale
+    multipart uploads (in the background). Returns how many uploads were scheduled."""
+    import threading
+
+    from normdesk.sync.transfer import clean_partial_downloads, startup_cleanup
+    from normdesk.sync.uploader import resume_pending_uploads as resume
+
+    clean_partial_downloads()
+    threading.Thread(target=startup_cleanup, name="s3-startup-cleanup", daemon=True).start()
+    return resume(queue)
+
+
+def wait_for_uploads(timeout: float = 60.0) -> bool:
+    """Block until no upload is running or due now (a headless worker calls this before exiting)."""
+    from normdesk.sync.uploader import UPLOADER
+
+    return UPLOADER.wait(timeout)
+
+
+def download_to_data_dir(url: str, progress: Callable[[float], None] | None = None) -> Path:
+    """Download s3://bucket/key to <data folder>/downloads/<bucket>/<key>; refuses unsafe keys (UnsafeKey)."""
+    from normdesk.sync.transfer import download_to_data_dir as download
+
+    return download(url, progress)
+
+
+def download_key(key: str, progress: Callable[[float], None] | None = None) -> Path:
+    """Download a key of the configured bucket (as returned by list_objects) into the data folder."""
+    from normdesk.sync.transfer import download_key as download
+
+    return download(key, progress)
+
+
+def list_objects(prefix: str = "") -> list[ObjectInfo]:
+    """Objects under the configured prefix (+ PREFIX) of the configured bucket: key, size, last_modified."""
+    from normdesk.sync.client import list_objects as list_
+
+    return list_(prefix)

@@ -1,0 +1,95 @@
+"""S3 settings (a JSON file without secrets) and credentials (only in a real keyring backend)."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from s3_server import *  # noqa: F403 - fixtures
+
+from normdesk.sync.errors import KeyringUnavailable, NotConfigured, SyncError
+from normdesk.sync.secrets import (
+    SERVICE,
+    Credentials,
+    delete_credentials,
+    keyring_available,
+    load_credentials,
+    store_credentials,
+)
+from normdesk.sync.settings import S3Settings, load_settings, save_settings, settings_path
+
+MARKER = "MARKER-SECRET-5b1e0c7f"
+
+
+def test_settings_round_trip_in_the_data_folder(aws_env):
+    assert load_settings() == S3Settings() and not load_settings().configured
+    saved = save_settings(S3Settings(" my-bucket ", "/team/out/", "eu-west-1", "http://127.0.0.1:9000/", "BOTH"))
+    assert saved == S3Settings("my-bucket", "team/out", "eu-west-1", "http://127.0.0.1:9000", "both")
+    assert settings_path().parent == aws_env
+    assert load_settings() == saved
+    assert saved.uploads_inputs() and saved.uploads_outputs()
+    assert [p.name for p in aws_env.iterdir()] == ["s3_settings.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("bucket", "Bad_Bucket", "invalid bucket name"), ("upload", "everything", "invalid upload choice"),
+     ("endpoint_url", "ftp://x", "invalid endpoint URL"), ("prefix", "a/../b", "invalid prefix")],
+)
+def test_invalid_settings_are_refused(aws_env, field, value, words):
+    with pytest.raises(SyncError, match=words):
+        save_settings(S3Settings(**{"bucket": "ok-bucket", field: value}))
+    assert not settings_path().exists()
+
+
+def test_unreadable_settings_file_is_a_one_line_error(aws_env):
+    settings_path().write_text("{not json", encoding="utf-8")
+    with pytest.raises(SyncError) as info:
+        load_settings()
+    assert "\n" not in str(info.value) and "S3 settings file" in str(info.value)
+
+
+def test_credentials_live_in_the_keyring_only(aws_env, file_keyring):
+    assert keyring_available()
+    assert load_credentials() is None
+    store_credentials("AKIDEXAMPLE", MARKER)
+    assert load_credentials() == Credentials("AKIDEXAMPLE", MARKER)
+    assert keyring.get_password(SERVICE, "s3_secret_access_key") == MARKER  # the real backend holds it
+    assert MARKER not in repr(load_credentials()) and "AKIDEXAMPLE" not in repr(load_credentials())
+    save_settings(S3Settings("my-bucket"))
+    for path in aws_env.rglob("*"):
+        assert not path.is_file() or MARKER.encode() not in path.read_bytes()
+    assert delete_credentials() is True
+    assert load_credentials() is None and delete_credentials() is False
+
+
+def test_empty_credentials_are_refused(aws_env, file_keyring):
+    with pytest.raises(SyncError, match="both"):
+        store_credentials("AKID", "  ")
+    assert load_credentials() is None
+
+
+def test_without_a_keyring_backend_nothing_is_stored_and_s3_stays_off(aws_env, no_keyring, moto_url):
+    from normdesk.sync.client import active_settings
+
+    assert not keyring_available()
+    with pytest.raises(KeyringUnavailable, match="no OS keyring backend") as info:
+        store_credentials("AKID", MARKER)
+    assert MARKER not in str(info.value)
+    with pytest.raises(KeyringUnavailable):
+        load_credentials()
+    save_settings(S3Settings("my-bucket", endpoint_url=moto_url))
+    with pytest.raises(NotConfigured, match="keyring"):
+        active_settings()
+    assert all(MARKER.encode() not in p.read_bytes() for p in aws_env.rglob("*") if p.is_file())
+
+
+def test_register_hooks_only_when_s3_is_on(aws_env, file_keyring, monkeypatch):
+    from normdesk.jobs import hooks
+    from normdesk.sync import register_hooks
+    from normdesk.sync.uploader import upload_hook
+
+    monkeypatch.setattr(hooks, "COMPLETED_HOOKS", [])
+    assert register_hooks() is False and hooks.COMPLETED_HOOKS == []
+    save_settings(S3Settings("my-bucket"))
+    assert register_hooks() is True and register_hooks() is True
+    assert hooks.COMPLETED_HOOKS == [upload_hook]
