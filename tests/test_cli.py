@@ -86,3 +86,44 @@ def test_missing_file(tmp_path):
     result = normdesk("detect", tmp_path / "missing.csv")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('Name,Email\n"Ann,ann@x.org\nBob,bob@x.org\n', "unterminated quoted field starting on line 2"),
+        ("Name,Email\nAnn,ann@x.org\nBob,bob@x.org,extra,more\n", "line 3 has 4 fields, the header has 2"),
+    ],
+)
+def test_malformed_csv_fails_with_the_line(tmp_path, text, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text, encoding="utf-8")
+    result = normdesk("run", bad, "-o", tmp_path / "out.csv")
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("out.csv*")) and not list(tmp_path.glob(".*normdesk-part"))
+
+
+def test_short_rows_are_kept_and_counted(tmp_path):
+    src = tmp_path / "short.csv"
+    src.write_text("Name,Email,Tel\nAnn Lee,ann@x.org,415-555-0100\nBob Ray\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = normdesk("run", src, "-o", out, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["short_rows"] == 1 and report["total_rows"] == 2
+    rows = list(csv.reader(out.open(newline="", encoding="utf-8")))
+    assert rows[2][0] == "Bob Ray" and len(rows[2]) == len(rows[0])
+
+
+def test_excel_input_and_output(tmp_path):
+    import polars as pl
+
+    src = tmp_path / "in.xlsx"
+    pl.DataFrame({"Name": ["ann LEE"], "Mail": ["Ann@X.org"], "Zip": ["02134"]}).write_excel(src)
+    out = tmp_path / "out.xlsx"
+    result = normdesk("run", src, "-o", out, "--type", "Name=name", "--type", "Mail=email", "--type", "Zip=none")
+    assert result.returncode == 0, result.stderr
+    got = pl.read_excel(out, infer_schema_length=0)
+    assert got["Mail"].to_list() == ["ann@x.org"] and got["Zip"].to_list() == ["02134"]
+    assert got["Name_first"].to_list() == ["Ann"]
