@@ -50,7 +50,8 @@ def _run_chunk(chunk: pl.DataFrame, first_row: int) -> Result:
 
 
 class ChunkRunner:
-    """``map(chunks)`` yields each chunk's result in input order, at most ``2 * workers`` in flight."""
+    """``map(chunks)`` yields each chunk's result in input order, with ``workers + 1`` in flight
+    (each worker busy, one queued): enough to keep the cores fed, little enough to keep memory flat."""
 
     def __init__(self, plan: Plan, columns: list[str], header: list[str], workers: int) -> None:
         self.workers = workers
@@ -73,7 +74,7 @@ class ChunkRunner:
         pending: deque[Future[Result]] = deque()
         for chunk, first_row in chunks:
             pending.append(self._pool.submit(_run_chunk, chunk, first_row))
-            if len(pending) >= 2 * self.workers:
+            if len(pending) > self.workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

@@ -19,7 +19,7 @@ from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
 

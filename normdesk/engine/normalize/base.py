@@ -39,7 +39,7 @@ class NormalizeOptions:
 class DistinctCache:
     """Results of the slow path by input value, bounded: cleared when it reaches ``limit``."""
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
         self._data: dict[str, tuple[str | None, ...]] = {}
 
