@@ -13,14 +13,15 @@ replaying, as polars expressions over the chunk, the steps ``parse`` takes for s
    ``region_code_for_number`` would pick among the regions sharing the calling code.
 
 The fast path only ever answers "valid, here is the E.164"; anything else (international
-dialling prefixes, transform rules, non-geographic codes, letters, invalid numbers) goes to the
-library through ``map_distinct``. tests/test_normalize_phone.py proves fast path == library.
+dialling prefixes, transform rules, non-geographic codes, letters, invalid numbers, calling codes
+with fewer than MIN_GROUP_ROWS numbers in the chunk) goes to the library through
+``map_distinct``. tests/test_normalize_phone.py proves fast path == library.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import phonenumbers
 import polars as pl
@@ -82,6 +83,7 @@ class _Region:
     """What the fast path needs from one region's metadata."""
 
     code: str
+    country_code: str
     general: str | None  # national number pattern of the general description
     general_lengths: tuple[int, ...]
     valid: tuple[tuple[tuple[int, ...], str], ...]  # (possible lengths, pattern) of valid types
@@ -136,11 +138,11 @@ def _region(code: str) -> _Region | None:
         desc = getattr(meta, name)
         if desc is not None and desc.national_number_pattern:
             grouped.setdefault(tuple(desc.possible_length), []).append(desc.national_number_pattern)
-    lengths = range(0, MAX_NSN + 2)
-    result = {n: _test_number_length("5" * n, meta) for n in lengths}
+    result = {n: _test_number_length("5" * n, meta) for n in range(41)}  # it looks at the length only
     short = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH)
     return _Region(
         code=code,
+        country_code=str(meta.country_code),
         general=meta.general_desc.national_number_pattern or None,
         general_lengths=tuple(meta.general_desc.possible_length),
         valid=tuple((k, "|".join(f"(?:{p})" for p in v)) for k, v in grouped.items()),
@@ -155,7 +157,8 @@ def _region(code: str) -> _Region | None:
 
 def _calling_code_table() -> pl.DataFrame:
     """Calling code -> main region (None for non-geographic codes, which the fast path skips)."""
-    rows = [(str(cc), regions[0] if regions[0] != "001" else None) for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items()]
+    rows = [(str(cc), None if regions[0] == "001" else regions[0])
+            for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items()]
     return pl.DataFrame(rows, schema={"cc": pl.Utf8, "meta": pl.Utf8}, orient="row")
 
 
@@ -178,25 +181,26 @@ def fast_normalize(stripped: pl.Series, region: str) -> pl.DataFrame:
     Never gives an answer phonenumbers would not give (see the module docstring).
     """
     home = home_region(region)
-    home_cc = str(PhoneMetadata.metadata_for_region(region).country_code)
-    frame = pl.DataFrame({"v": stripped}).with_row_index("i")
-    parts = pl.col("v").str.extract_groups(_SHAPE)
-    frame = frame.select(
-        "i",
-        parts.struct.field("1").alias("num"),
-        parts.struct.field("2").alias(EXT),
-    ).filter(pl.col("num").is_not_null())
-    frame = frame.with_columns(
+    v = pl.col("v")
+    frame = pl.DataFrame({"v": stripped}).with_row_index("i").filter(v.str.contains(_SHAPE))
+    labelled = v.str.contains("[A-Za-z#]")  # the number itself has neither: an extension follows
+    parts = v.str.extract_groups(_SHAPE)
+    with_ext = frame.filter(labelled).select("i", parts.struct.field("1"), parts.struct.field("2"))
+    frame = pl.concat([
+        frame.filter(~labelled).select("i", v.alias("num"), pl.lit(None, pl.Utf8).alias(EXT)),
+        with_ext.rename({"1": "num", "2": EXT}),
+    ]).with_columns(
         pl.col("num").str.starts_with("+").alias("plus"),
-        pl.col("num").str.replace_all(r"[^0-9]", "").alias("d"),
+        pl.col("num").str.replace_all(r"[ ().\-/+]", "").alias("d"),
     )
     intl = _split_international(frame.filter("plus"))
-    national = _split_national(frame.filter(~pl.col("plus")), home, home_cc)
+    national = _split_national(frame.filter(~pl.col("plus")), home)
     groups = pl.concat([intl, national]).partition_by("meta", "cc")
     decided = [_finish(group) for group in groups if len(group) >= MIN_GROUP_ROWS]
-    decided = pl.concat(decided) if decided else pl.DataFrame(schema={"i": pl.UInt32, VALUE: pl.Utf8, EXT: pl.Utf8})
+    if not decided:
+        decided = [pl.DataFrame(schema={"i": pl.UInt32, VALUE: pl.Utf8, EXT: pl.Utf8})]
     out = pl.DataFrame({"i": pl.int_range(0, len(stripped), dtype=pl.UInt32, eager=True)})
-    return out.join(decided, on="i", how="left", maintain_order="left").drop("i")
+    return out.join(pl.concat(decided), on="i", how="left", maintain_order="left").drop("i")
 
 
 def _split_international(frame: pl.DataFrame) -> pl.DataFrame:
@@ -212,24 +216,27 @@ def _split_international(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _split_national(frame: pl.DataFrame, home: _Region, home_cc: str) -> pl.DataFrame:
+def _split_national(frame: pl.DataFrame, home: _Region) -> pl.DataFrame:
     """No ``+``: the default region's calling code, stripped when _maybe_extract_country_code would."""
-    d = pl.col("d")
+    d, home_cc = pl.col("d"), home.country_code
     if home.idd:  # an international dialling prefix: left to the library
         frame = frame.filter(~d.str.contains(f"^(?:{home.idd})"))
+    starts = frame.filter(d.str.starts_with(home_cc))
+    plain = frame.filter(~d.str.starts_with(home_cc)).select(
+        "i", EXT, pl.lit(home_cc).alias("cc"), pl.lit(home.code).alias("meta"), d.alias("rest")
+    )
     p = d.str.slice(len(home_cc))
     p2, undecidable = home.strip_national_prefix(p)
-    strip_cc = d.str.starts_with(home_cc) & (
-        (~home.viable(d) & home.viable(p2)) | d.str.len_chars().is_in(list(home.too_long))
-    )
+    strip_cc = (~home.viable(d) & home.viable(p2)) | d.str.len_chars().is_in(list(home.too_long))
     main = COUNTRY_CODE_TO_REGION_CODE[int(home_cc)][0]
-    return frame.filter(~(d.str.starts_with(home_cc) & undecidable)).select(
+    starts = starts.filter(~undecidable).select(
         "i",
         EXT,
         pl.lit(home_cc).alias("cc"),
         pl.when(strip_cc).then(pl.lit(main)).otherwise(pl.lit(home.code)).alias("meta"),
         pl.when(strip_cc).then(p2).otherwise(d).alias("rest"),
     )
+    return pl.concat([plain, starts])
 
 
 def _finish(group: pl.DataFrame) -> pl.DataFrame:
@@ -237,20 +244,25 @@ def _finish(group: pl.DataFrame) -> pl.DataFrame:
     meta = _region(group["meta"][0])
     cc = group["cc"][0]
     rest, nsn = pl.col("rest"), pl.col("nsn")
-    stripped, undecidable = meta.strip_national_prefix(rest)
-    keep = stripped.str.len_chars().is_in(list(meta.keep_unstripped))
-    numbers = (
-        group.lazy()
-        .filter(rest.str.len_chars() >= 2, ~undecidable)
-        .with_columns(pl.when(keep).then(rest).otherwise(stripped).alias("nsn"))
-        .filter(nsn.str.len_chars() <= MAX_NSN)
-    )
+    group = group.filter(rest.str.len_chars() >= 2)
+    numbers = group.with_columns(rest.alias("nsn"))  # parse keeps a number without a prefix as is
+    if meta.national_prefix:
+        prefixed = rest.str.contains(f"^(?:{meta.national_prefix})")
+        stripped, undecidable = meta.strip_national_prefix(rest)
+        keep = stripped.str.len_chars().is_in(list(meta.keep_unstripped))
+        numbers = pl.concat([
+            numbers.filter(~prefixed),
+            group.filter(prefixed & ~undecidable).with_columns(
+                pl.when(keep).then(rest).otherwise(stripped).alias("nsn")
+            ),
+        ])
+    numbers = numbers.filter(nsn.str.len_chars() <= MAX_NSN)
     regions = [r for r in map(_region, COUNTRY_CODE_TO_REGION_CODE[int(cc)]) if r is not None]
     valid = _valid_numbers(numbers, regions)
     return valid.select("i", (pl.lit("+" + cc) + nsn).alias(VALUE), EXT)
 
 
-def _valid_numbers(numbers: pl.LazyFrame, regions: list[_Region]) -> pl.DataFrame:
+def _valid_numbers(numbers: pl.DataFrame, regions: list[_Region]) -> pl.DataFrame:
     """Rows is_valid_number accepts: the region region_code_for_number picks, then its check.
 
     With several regions on one calling code, the first region whose leading digits match the
@@ -258,17 +270,22 @@ def _valid_numbers(numbers: pl.LazyFrame, regions: list[_Region]) -> pl.DataFram
     """
     nsn = pl.col("nsn")
     if len(regions) == 1:
-        return numbers.filter(regions[0].is_valid(nsn)).collect()
+        return numbers.filter(regions[0].is_valid(nsn))
+    valid, pending = [], numbers
+    while regions and regions[0].leading_digits is None:  # the main region first, on every row
+        checked = pending.with_columns(regions.pop(0).is_valid(nsn).alias("ok"))
+        valid.append(checked.filter("ok").drop("ok"))
+        pending = checked.filter(~pl.col("ok")).drop("ok")
     choice = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
-    for k, region in enumerate(regions):
+    for k, region in enumerate(regions):  # then the others, on the few rows left
         by_digits = region.leading_digits is not None
         picks = nsn.str.contains(f"^(?:{region.leading_digits})") if by_digits else region.is_valid(nsn)
         choice = choice.when(picks).then(pl.lit(k if by_digits else -1 - k, pl.Int32))
-    chosen = numbers.with_columns(choice.alias("r")).filter(pl.col("r").is_not_null()).collect()
-    valid = [chosen.filter(pl.col("r") < 0)]  # picked because valid there
+    chosen = pending.with_columns(choice.alias("r")).filter(pl.col("r").is_not_null())
+    valid.append(chosen.filter(pl.col("r") < 0).drop("r"))  # picked because valid there
     for (k,), rows in chosen.filter(pl.col("r") >= 0).partition_by("r", as_dict=True).items():
-        valid.append(rows.filter(regions[k].is_valid(nsn)))
-    return pl.concat(valid).drop("r")
+        valid.append(rows.filter(regions[k].is_valid(nsn)).drop("r"))
+    return pl.concat(valid)
 
 
 class PhoneNormalizer(Normalizer):
@@ -291,8 +308,7 @@ class PhoneNormalizer(Normalizer):
             fast = pl.DataFrame({VALUE: [None] * len(stripped), EXT: [None] * len(stripped)},
                                 schema={VALUE: pl.Utf8, EXT: pl.Utf8})
         left = pl.select(pl.when(fast[VALUE].is_null()).then(stripped)).to_series()
-        region = self.region
-        slow = map_distinct(left, lambda text: library_normalize(text, region), (VALUE, EXT, REASON), self.cache)
+        slow = map_distinct(left, partial(library_normalize, region=self.region), (VALUE, EXT, REASON), self.cache)
         return pl.DataFrame(
             {
                 VALUE: fast[VALUE].fill_null(slow[VALUE]),
