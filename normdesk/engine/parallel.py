@@ -29,18 +29,21 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this worker when its parent dies (e.g. by SIGKILL)."""
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel kill this worker when its parent dies (e.g. by SIGKILL). A parent
+    that died while this worker was still starting is caught by comparing the parent pid."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:
+        os._exit(0)
 
 
-def _init_worker(plan: dict, columns: list[str], header: list[str]) -> None:
+def _init_worker(parent_pid: int, plan: dict, columns: list[str], header: list[str]) -> None:
     global _transform
-    _die_with_parent()
+    _die_with_parent(parent_pid)
     _transform = ChunkTransform(Plan.from_dict(plan), columns, header)
 
 
@@ -61,7 +64,7 @@ class ChunkRunner:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(plan.to_dict(), columns, header),
+                initargs=(os.getpid(), plan.to_dict(), columns, header),
             )
         else:
             self._local = ChunkTransform(plan, columns, header)

@@ -17,7 +17,7 @@ from normdesk.engine.progress import NoProgress, Progress
 from normdesk.engine.reader import open_source
 from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import output_layout
-from normdesk.engine.writer import PartWriter, finalize, new_part_path
+from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
 
 CHUNK_ROWS = 20_000
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -100,7 +100,7 @@ def run_file(
             raise
         except OSError as err:
             _discard(runner, writer, part)
-            raise OutputError(f"cannot write {output}: {err.strerror or err}") from None
+            raise os_error(err, output) from None
         except BaseException:
             runner.close()
             writer.close()

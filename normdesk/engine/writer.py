@@ -27,8 +27,8 @@ def new_part_path(output: Path) -> Path:
 
 
 def os_error(err: OSError, path: Path) -> OutputError:
-    """A one-line OutputError for a failed write."""
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+    """A one-line OutputError for a failed write (polars' errors carry the errno only in the text)."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT) or "os error 28)" in str(err) or "No space left" in str(err):
         return OutputError(f"disk full while writing {path}")
     return OutputError(f"cannot write {path}: {err.strerror or err}")
 

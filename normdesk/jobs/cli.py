@@ -1,0 +1,255 @@
+"""``normdesk jobs ...`` and ``normdesk worker``: the queue from a terminal.
+
+The ``jobs`` commands are short transactions on the queue's SQLite store, which is safe across
+processes: they work while a worker or the window owns the data folder (a cancel of a running
+job is seen by its runner within one chunk). Only running jobs needs ownership: ``worker``
+takes the folder lock and refuses to start while another process holds it.
+
+Run standalone as ``python -m normdesk.jobs.cli ...``; ``normdesk.cli`` mounts the same parsers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from normdesk.engine.errors import InputError, NormdeskError, OutputError
+from normdesk.jobs.model import JOB_TYPES, Job
+
+FORMATS = ("csv", "xlsx", "json", "parquet")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register ``jobs`` and ``worker`` on a parent parser's subcommands."""
+    jobs = sub.add_parser("jobs", help="submit, list, retry, cancel and report queued jobs")
+    actions = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
+
+    p = actions.add_parser("submit", help="queue files (a worker or the window runs them)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a path, or s3://bucket/key")
+    p.add_argument("--type", action="append", default=[], metavar="COLUMN=TYPE",
+                   help="override a column's type (name, email, phone, address, none...); repeatable")
+    p.add_argument("--only", choices=JOB_TYPES[1:], help="normalize only the columns detected as this type")
+    p.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan instead of detecting")
+    p.add_argument("--country", help="default country for phone numbers (default US)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else csv)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="output file (one FILE) or existing folder; default: FILE's folder, <stem>.normalized.<ext>")
+    p.add_argument("--json", action="store_true", help="print the queued jobs as JSON")
+    p.set_defaults(func=cmd_submit)
+
+    p = actions.add_parser("list", help="every job, newest first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = actions.add_parser("show", help="one job with its report")
+    p.add_argument("job_id", metavar="ID", help="a job id (or its unique beginning or end)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    for name, helptext in (("retry", "queue a failed or cancelled job again"),
+                           ("cancel", "cancel a pending or running job")):
+        p = actions.add_parser(name, help=helptext)
+        p.add_argument("job_id", metavar="ID")
+        p.set_defaults(func=cmd_retry if name == "retry" else cmd_cancel)
+
+    p = actions.add_parser("stats", help="counts by status and success rate")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = actions.add_parser("clean", help="apply retention now (completed 24 h / last 1000, failed 7 days)")
+    p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("worker", help="run queued jobs without a window")
+    p.add_argument("--once", action="store_true", help="exit when the queue is drained")
+    p.add_argument("--concurrency", type=int, help="jobs at once (default: WORKER_CONCURRENCY or 2)")
+    p.add_argument("--workers", type=int, help="engine worker processes per job (default: one per core)")
+    p.set_defaults(func=cmd_worker)
+
+
+def _queue():
+    from normdesk.jobs.queue import JobQueue
+
+    return JobQueue()
+
+
+def _overrides(items: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        column, sep, kind = item.rpartition("=")
+        if not sep or not column:
+            raise InputError(f"--type takes COLUMN=TYPE, not {item!r}")
+        overrides[column] = kind
+    return overrides
+
+
+def _fetch(file: str) -> tuple[Path, str | None]:
+    """A local path for FILE, downloading s3:// URLs into the data folder first."""
+    if not file.startswith("s3://"):
+        return Path(file), None
+    from normdesk.sync import download_to_data_dir
+
+    try:
+        return download_to_data_dir(file), file
+    except NormdeskError:
+        raise
+    except Exception as err:
+        raise InputError(f"cannot download {file}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from normdesk.engine.plan import Plan
+
+    plan = Plan.load(args.plan) if args.plan else None
+    out = Path(args.output) if args.output else None
+    if out is not None and len(args.files) > 1 and not out.is_dir():
+        raise InputError(f"with several files, -o must be an existing folder: {out}")
+    fmt = args.format or (out.suffix.lower().lstrip(".") if out and not out.is_dir() and
+                          out.suffix.lower().lstrip(".") in FORMATS else None)
+    queue, jobs = _queue(), []
+    for file in args.files:
+        source, key = _fetch(file)
+        target = out
+        if out is not None and out.is_dir():
+            ext = fmt or (plan.output_format if plan else "csv")
+            target = out / f"{source.stem}.normalized.{ext}"
+        jobs.append(queue.submit(source, target, plan, args.only or "intelligent", overrides=_overrides(args.type),
+                                 country=args.country, output_format=fmt, input_key=key))
+    if args.json:
+        print(json.dumps([j.to_dict() for j in jobs], indent=2, ensure_ascii=False))
+    else:
+        for job in jobs:
+            print(f"{job.id}  queued  {job.input_path} -> {job.output_path}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    jobs = _queue().list()
+    if args.json:
+        print(json.dumps([j.to_dict() for j in jobs], indent=2, ensure_ascii=False))
+        return 0
+    if not jobs:
+        print("no jobs")
+    for job in jobs:
+        print(_line(job))
+    return 0
+
+
+def _line(job: Job) -> str:
+    rows = f"{job.processed_rows:,}" + (f"/{job.total_rows:,}" if job.total_rows else "")
+    note = job.error_message or ""
+    if job.status == "pending" and job.next_retry_at:
+        note = f"retry {job.attempts + 1}/{job.max_attempts} at {_time(job.next_retry_at)}: {note}"
+    return f"{job.id}  {job.status.value:<10} {_time(job.created_at)}  {rows:>15} rows  {Path(job.input_path).name}  {note}".rstrip()
+
+
+def _time(stamp: float | None) -> str:
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else "-"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    job = _queue().find(args.job_id)
+    if args.json:
+        print(json.dumps(job.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    for label, value in (
+        ("id", job.id), ("status", job.status.value), ("type", job.type),
+        ("input", job.input_path + (f"  ({job.input_key})" if job.input_key else "")),
+        ("output", job.output_path + (f"  ({job.output_key})" if job.output_key else "")),
+        ("created", _time(job.created_at)), ("started", _time(job.started_at)),
+        ("finished", _time(job.completed_at)),
+        ("rows", f"{job.processed_rows:,} processed, {job.valid_rows:,} valid, {job.invalid_rows:,} with issues"),
+        ("attempts", f"{job.attempts} of {job.max_attempts}"
+                     + (f", next at {_time(job.next_retry_at)}" if job.next_retry_at else "")),
+        ("error", job.error_message or "-"),
+    ):
+        print(f"{label:>9}: {value}")
+    if job.report:
+        from normdesk.engine.report import Report
+
+        print(Report.from_dict(job.report).summary())
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    queue = _queue()
+    job = queue.retry(queue.find(args.job_id).id)
+    print(f"{job.id}  {job.status.value}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    queue = _queue()
+    job = queue.cancel(queue.find(args.job_id).id)
+    state = "cancel requested (stops after the current chunk)" if job.status == "processing" else job.status.value
+    print(f"{job.id}  {state}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = _queue().stats()
+    if args.json:
+        print(json.dumps(stats.to_dict(), indent=2))
+        return 0
+    print(f"{stats.total} jobs: {stats.pending} pending, {stats.processing} processing, {stats.completed} completed, "
+          f"{stats.failed} failed, {stats.cancelled} cancelled; success rate {stats.success_rate:.0%}")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    print(f"{_queue().clean()} jobs removed")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from normdesk.jobs.worker import serve
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
+    queue = _queue()
+    s3 = _start_sync(queue)
+    code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers)
+    if s3:
+        from normdesk.sync import wait_for_uploads
+
+        wait_for_uploads()
+    return code
+
+
+def _start_sync(queue) -> bool:
+    """Register the S3 upload hook and resume interrupted uploads when S3 is configured."""
+    try:
+        import normdesk.sync as sync
+
+        if not sync.register_hooks():
+            return False
+        sync.resume_pending_uploads(queue)
+        return True
+    except Exception as err:  # S3 is optional: the worker runs without it
+        logging.getLogger(__name__).warning("S3 sync is off: %s", err)
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="normdesk")
+    add_parsers(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except OutputError as err:
+        print(f"normdesk: {err}", file=sys.stderr)
+        return 1
+    except NormdeskError as err:
+        print(f"normdesk: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    from multiprocessing import freeze_support
+
+    freeze_support()
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""The part of running jobs that every front end shares (headless worker, Qt ``WorkerPool``).
+
+A ``Dispatcher`` owns the data folder while it is open: it holds the folder lock, puts back the
+jobs a dead process left running, sweeps leftover part files, renews the leases of its running
+jobs, and hands out jobs within the concurrency limit and the start rate. The caller decides on
+which thread ``run`` executes each claimed job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from normdesk.engine.writer import PART_SUFFIX
+from normdesk.jobs.hooks import run_completed_hooks
+from normdesk.jobs.lock import DataDirLock
+from normdesk.jobs.model import Job
+from normdesk.jobs.queue import JobQueue, owner_token
+from normdesk.jobs.runner import ProgressCallback, RunControl, run_job
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 2
+DEFAULT_START_RATE = 2.0  # job starts per second
+
+
+def env_concurrency() -> int:
+    text = os.environ.get("WORKER_CONCURRENCY", "")
+    return max(1, int(text)) if text.strip().isdigit() else DEFAULT_CONCURRENCY
+
+
+def env_start_rate() -> float:
+    try:
+        return max(0.01, float(os.environ.get("NORMDESK_START_RATE", DEFAULT_START_RATE)))
+    except ValueError:
+        return DEFAULT_START_RATE
+
+
+class StartLimiter:
+    """At most ``rate`` job starts per second (evenly spaced)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self._next = 0.0
+
+    def ready(self) -> bool:
+        return self.clock() >= self._next
+
+    def take(self) -> None:
+        self._next = max(self.clock(), self._next) + self.interval
+
+
+def sweep_part_files(queue: JobQueue) -> list[Path]:
+    """Delete the engine's temporary files beside the outputs of known jobs, except the part
+    files that a pending or running job will resume from. Call before any job of ours runs."""
+    live = queue.live_part_paths()
+    removed = []
+    by_dir: dict[Path, set[str]] = {}
+    for job in queue.list():
+        out = Path(job.output_path)
+        by_dir.setdefault(out.parent, set()).add(out.name)
+    for folder, names in by_dir.items():
+        for part in folder.glob(f".*{PART_SUFFIX}"):
+            # .<output name>.<8 hex>[.final].normdesk-part
+            stem = part.name[1:].removesuffix(PART_SUFFIX).removesuffix(".final")
+            if stem.rpartition(".")[0] in names and str(part) not in live:
+                part.unlink(missing_ok=True)
+                removed.append(part)
+    return removed
+
+
+class Dispatcher:
+    def __init__(self, queue: JobQueue, concurrency: int | None = None, start_rate: float | None = None,
+                 workers: int | None = None, chunk_rows: int | None = None) -> None:
+        self.queue = queue
+        self.owner = owner_token()
+        self.concurrency = concurrency or env_concurrency()
+        self.limiter = StartLimiter(start_rate or env_start_rate())
+        self.workers = workers  # engine worker processes per job (None: the engine decides)
+        self.chunk_rows = chunk_rows or int(os.environ.get("NORMDESK_CHUNK_ROWS", 0) or 0) or None
+        self.stop = threading.Event()
+        self._running: dict[str, RunControl] = {}
+        self._mutex = threading.Lock()
+        self._lock = DataDirLock(queue.home)
+        self._heartbeat: threading.Thread | None = None
+        self._idle_rev: int | None = None
+        self._wake_at: float | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def open(self) -> None:
+        """Own the data folder (``FolderBusy`` if another process does) and recover its state."""
+        self._lock.acquire()
+        self.stop.clear()
+        for job in self.queue.recover(self.owner, everything=True):
+            log.info("job %s: found interrupted, now %s", job.id, job.status.value)
+        for part in sweep_part_files(self.queue):
+            log.info("removed leftover %s", part)
+        for job in self.queue.hooks_due():
+            run_completed_hooks(job, self.queue)
+        self._heartbeat = threading.Thread(target=self._renew_leases, name="normdesk-leases", daemon=True)
+        self._heartbeat.start()
+
+    def shutdown(self) -> None:
+        """Stop claiming; running jobs stop within one chunk and go back to pending."""
+        self.stop.set()
+
+    def close(self) -> None:
+        """Release the folder; call it after the running jobs have returned. A job claimed
+        and not run (or still running) goes back to pending, as after a crash."""
+        self.stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+            self._heartbeat = None
+        with self._mutex:
+            left, self._running = list(self._running), {}
+        for job_id in left:
+            self.queue.release(job_id, self.owner)
+        self._lock.release()
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def busy_count(self) -> int:
+        with self._mutex:
+            return len(self._running)
+
+    def claim(self) -> RunControl | None:
+        """A job to run now, or None (limit reached, start rate, nothing due)."""
+        if self.stop.is_set() or self.busy_count() >= self.concurrency or not self.limiter.ready():
+            return None
+        rev = self.queue.revision()
+        if rev == self._idle_rev and (self._wake_at is None or self.queue.clock() < self._wake_at):
+            return None  # nothing changed since the last empty look
+        with self._mutex:
+            busy = frozenset(c.job.output_path for c in self._running.values())
+        job = self.queue.claim(self.owner, busy)
+        if job is None:
+            self._idle_rev, self._wake_at = rev, self.queue.next_wake()
+            return None
+        self.limiter.take()
+        control = RunControl(job, stop=self.stop)
+        with self._mutex:
+            self._running[job.id] = control
+        return control
+
+    def run(self, control: RunControl, on_progress: ProgressCallback | None = None) -> Job | None:
+        """Run a claimed job to its end on the calling thread; returns its new state."""
+        try:
+            return run_job(self.queue, self.owner, control, on_progress, self.workers, self.chunk_rows)
+        finally:
+            with self._mutex:
+                self._running.pop(control.job.id, None)
+
+    def request_cancel(self, job_id: str) -> Job:
+        """Cancel a job in any state; a running one of ours stops within one chunk."""
+        job = self.queue.cancel(job_id)
+        with self._mutex:
+            control = self._running.get(job_id)
+        if control is not None:
+            control.cancel.set()
+        return job
+
+    def idle(self) -> bool:
+        """Nothing running here and nothing pending in the queue (due now or later)."""
+        return self.busy_count() == 0 and not any(j.status == "pending" for j in self.queue.list())
+
+    def _renew_leases(self) -> None:
+        """Heartbeat: renew our leases and put back jobs whose lease expired elsewhere."""
+        while not self.stop.wait(self.queue.policy.lease_s / 3):
+            with self._mutex:
+                ids = list(self._running)
+            try:
+                self.queue.renew(self.owner, ids)
+                self.queue.recover(self.owner)
+            except Exception:
+                log.exception("lease renewal failed")

@@ -1,0 +1,73 @@
+"""The headless worker (``normdesk worker``): plain threads over the Qt-free ``Dispatcher``.
+
+No Qt here on purpose: the same runner as the GUI's ``WorkerPool``, but it starts fast and runs
+where no Qt libraries are installed. Each running job has a thread; the CPU work happens in the
+engine's worker processes. SIGTERM or SIGINT stops gracefully: no new job starts, running jobs
+stop after their current chunk and go back to pending with their checkpoint. A second signal
+exits at once (the next start recovers the jobs as after a crash).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from typing import Any
+
+from normdesk.jobs.dispatch import Dispatcher
+from normdesk.jobs.queue import JobQueue
+from normdesk.jobs.runner import RunControl
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2
+
+
+def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
+          workers: int | None = None, handle_signals: bool = True) -> int:
+    """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0."""
+    dispatcher = Dispatcher(queue, concurrency, workers=workers)
+    dispatcher.open()
+    previous = _install_signals(dispatcher) if handle_signals else {}
+    threads: list[threading.Thread] = []
+    try:
+        while not dispatcher.stop.is_set():
+            control = dispatcher.claim()
+            if control is not None:
+                thread = threading.Thread(target=_run, args=(dispatcher, control), name=f"job-{control.job.id}")
+                thread.start()
+                threads.append(thread)
+                continue
+            threads = [t for t in threads if t.is_alive()]
+            if once and dispatcher.idle():
+                break
+            dispatcher.stop.wait(POLL_S)
+    finally:
+        dispatcher.shutdown()
+        for thread in threads:
+            thread.join()
+        dispatcher.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _run(dispatcher: Dispatcher, control: RunControl) -> None:
+    log.info("job %s: started (%s)", control.job.id, control.job.input_path)
+    job = dispatcher.run(control)
+    if job is not None:
+        detail = job.error_message if job.error_message else f"{job.total_rows or job.processed_rows:,} rows"
+        log.info("job %s: %s (%s)", job.id, job.status.value, detail)
+
+
+def _install_signals(dispatcher: Dispatcher) -> dict[int, Any]:
+    def stop(signum: int, frame: object) -> None:
+        if dispatcher.stop.is_set():
+            os._exit(128 + signum)
+        log.info("stopping: running jobs stop after their current chunk")
+        dispatcher.shutdown()
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}

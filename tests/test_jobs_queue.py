@@ -1,0 +1,267 @@
+"""The job queue's state machine on a real diskcache store, with a controllable clock."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from normdesk.engine import InputError, Plan
+from normdesk.jobs.model import Job, JobStatus, Policy
+from normdesk.jobs.queue import JobQueue
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def queue(home, clock):
+    q = JobQueue(clock=clock, policy=Policy(backoff_s=5.0, lease_s=30.0))
+    yield q
+    q.close()
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("name,email\nAda Lovelace,ada@example.com\n", encoding="utf-8")
+    return path
+
+
+def test_submit_defaults_and_record_shape(queue, csv_file, clock):
+    job = queue.submit(csv_file)
+    assert job.status is JobStatus.PENDING
+    assert job.output_path == str(csv_file.with_name("contacts.normalized.csv"))
+    assert job.created_at == clock.now and job.attempts == 0 and job.max_attempts == 3
+    assert job.config["detect"] is True and job.config["country"] == "US"
+    data = job.to_dict()
+    for key in ("totalRows", "processedRows", "validRows", "invalidRows", "errorMessage", "inputKey",
+                "outputKey", "startedAt", "completedAt", "createdAt", "nextRetryAt", "maxAttempts"):
+        assert key in data
+    json.dumps(data)  # JSON-able
+    assert queue.get(job.id) == job
+
+
+def test_submit_with_plan_and_format_names_the_output(queue, csv_file):
+    plan = Plan.from_dict({"columns": {"name": "name", "email": "email"}, "output_format": "parquet"})
+    job = queue.submit(csv_file, plan=plan, country="de")
+    assert job.output_path.endswith("contacts.normalized.parquet")
+    assert job.config["detect"] is False and job.config["country"] == "DE"
+    assert Plan.from_dict({k: v for k, v in job.config.items() if k not in ("detect", "overrides")}).columns == plan.columns
+
+
+@pytest.mark.parametrize("bad", ["missing", "same", "type", "country"])
+def test_submit_refuses_bad_input_with_one_line(queue, csv_file, bad):
+    kwargs = {
+        "missing": dict(input_path=csv_file.with_name("nope.csv")),
+        "same": dict(input_path=csv_file, output_path=csv_file),
+        "type": dict(input_path=csv_file, type="fax"),
+        "country": dict(input_path=csv_file, country="USA"),
+    }[bad]
+    with pytest.raises(InputError) as err:
+        queue.submit(**kwargs)
+    assert "\n" not in str(err.value) and str(err.value)
+    assert queue.list() == []
+
+
+def test_list_is_newest_first_and_persists_across_instances(queue, csv_file, home, clock):
+    ids = [queue.submit(csv_file).id for _ in range(5)]
+    assert [j.id for j in queue.list()] == ids[::-1]
+    again = JobQueue(home, clock=clock)
+    assert [j.id for j in again.list()] == ids[::-1]
+    again.close()
+
+
+def test_claim_complete_and_revision(queue, csv_file):
+    job = queue.submit(csv_file)
+    rev = queue.revision()
+    claimed = queue.claim("me")
+    assert claimed.id == job.id and claimed.status is JobStatus.PROCESSING and claimed.started_at
+    assert queue.revision() > rev
+    assert queue.claim("me") is None  # nothing else pending
+    assert queue.progress(job.id, "me", 10, 0.5, {"part_path": "/x", "rows_done": 10, "out_bytes": 1, "report": {}})
+    assert queue.get(job.id).processed_rows == 10
+    assert not queue.progress(job.id, "someone-else", 20, 0.9)  # not the lease holder: ignored
+    done = queue.complete(job.id, "me", {"total_rows": 12, "valid_rows": 11, "invalid_rows": 1})
+    assert done.status is JobStatus.COMPLETED
+    assert (done.total_rows, done.valid_rows, done.invalid_rows, done.processed_rows) == (12, 11, 1, 12)
+    assert done.report["total_rows"] == 12 and done.extra["hooks_due"] is True
+    assert queue.checkpoint(job.id) is None
+
+
+def test_backoff_schedule_survives_a_restart(queue, csv_file, home, clock):
+    job = queue.submit(csv_file)
+    start = clock.now
+    delays = []
+    for attempt in (1, 2):
+        assert queue.claim("w").id == job.id
+        failed = queue.fail(job.id, "w", "disk full while writing x", retryable=True)
+        assert failed.status is JobStatus.PENDING and failed.attempts == attempt
+        delays.append(failed.next_retry_at - clock.now)
+        assert queue.claim("w") is None  # not due yet
+        reopened = JobQueue(home, clock=clock)  # the schedule is on the job: a restart keeps it
+        assert reopened.get(job.id).next_retry_at == failed.next_retry_at
+        reopened.close()
+        clock.now = failed.next_retry_at
+    assert delays == [5.0, 10.0]
+    assert queue.claim("w").id == job.id
+    final = queue.fail(job.id, "w", "disk full while writing x", retryable=True)
+    assert final.status is JobStatus.FAILED and final.attempts == 3 and final.next_retry_at is None
+    assert final.error_message == "disk full while writing x" and clock.now == start + 15.0
+
+
+def test_input_error_fails_at_once(queue, csv_file):
+    job = queue.submit(csv_file)
+    queue.claim("w")
+    failed = queue.fail(job.id, "w", "line 3 has 7 fields, the header has 5", retryable=False)
+    assert failed.status is JobStatus.FAILED and failed.attempts == 1
+
+
+def test_cancel_in_every_state(queue, csv_file, clock):
+    pending = queue.submit(csv_file)
+    assert queue.cancel(pending.id).status is JobStatus.CANCELLED
+
+    waiting = queue.submit(csv_file)  # waiting for a retry
+    queue.claim("w")
+    queue.fail(waiting.id, "w", "boom", retryable=True)
+    assert queue.get(waiting.id).next_retry_at
+    cancelled = queue.cancel(waiting.id)
+    assert cancelled.status is JobStatus.CANCELLED and cancelled.next_retry_at is None
+    clock.now += 3600
+    assert queue.claim("w") is None
+
+    running = queue.submit(csv_file)
+    queue.claim("w")
+    assert not queue.cancel_requested(running.id)
+    assert queue.cancel(running.id).status is JobStatus.PROCESSING  # the runner stops it
+    assert queue.cancel_requested(running.id)
+    assert queue.finish_cancel(running.id, "w").status is JobStatus.CANCELLED
+
+    done = queue.submit(csv_file)
+    queue.claim("w")
+    queue.complete(done.id, "w", {"total_rows": 1})
+    with pytest.raises(InputError, match="already completed"):
+        queue.cancel(done.id)
+    assert queue.cancel(pending.id).status is JobStatus.CANCELLED  # idempotent
+
+
+def test_retry_failed_and_cancelled_only(queue, csv_file):
+    job = queue.submit(csv_file)
+    with pytest.raises(InputError, match="only failed or cancelled"):
+        queue.retry(job.id)
+    queue.claim("w")
+    queue.fail(job.id, "w", "bad file", retryable=False)
+    again = queue.retry(job.id)
+    assert again.status is JobStatus.PENDING and again.attempts == 0 and again.error_message is None
+    queue.cancel(job.id)
+    assert queue.retry(job.id).status is JobStatus.PENDING
+    assert queue.claim("w").id == job.id
+
+
+def test_graceful_release_keeps_checkpoint_and_honours_cancel(queue, csv_file):
+    job = queue.submit(csv_file)
+    queue.claim("w")
+    ckpt = {"part_path": "/p", "rows_done": 5, "out_bytes": 9, "report": {}}
+    queue.progress(job.id, "w", 5, 0.5, ckpt)
+    released = queue.release(job.id, "w")
+    assert released.status is JobStatus.PENDING and released.attempts == 0
+    assert queue.checkpoint(job.id) == ckpt
+    queue.claim("w")
+    queue.cancel(job.id)
+    assert queue.release(job.id, "w").status is JobStatus.CANCELLED
+    assert queue.checkpoint(job.id) is None
+
+
+def test_crash_recovery_is_not_an_attempt_but_a_poison_job_fails(queue, csv_file, clock):
+    good, poison = queue.submit(csv_file), queue.submit(csv_file, csv_file.with_name("other.csv"))
+    for crash in range(1, 4):
+        assert {queue.claim(f"dead{crash}").id, queue.claim(f"dead{crash}").id} == {good.id, poison.id}
+        rows = crash * 100  # the good job makes progress before each crash, the poison job never
+        queue.progress(good.id, f"dead{crash}", rows, 0.1, {"part_path": "/p", "rows_done": rows, "out_bytes": 1, "report": {}})
+        assert queue.recover("me") == []  # leases still valid
+        recovered = {j.id: j for j in queue.recover("me", everything=True)}
+        assert recovered[good.id].status is JobStatus.PENDING and recovered[good.id].attempts == 0
+    assert recovered[poison.id].status is JobStatus.FAILED
+    assert "stopped 3 times" in recovered[poison.id].error_message
+    assert queue.checkpoint(good.id)["rows_done"] == 300  # resumes from there
+
+
+def test_expired_lease_is_recovered_by_time(queue, csv_file, clock):
+    job = queue.submit(csv_file)
+    queue.claim("dead")
+    clock.now += 10
+    queue.renew("dead", [job.id])
+    clock.now += 29
+    assert queue.recover("me") == []
+    clock.now += 2
+    assert [j.id for j in queue.recover("me")] == [job.id]
+    assert queue.get(job.id).status is JobStatus.PENDING
+
+
+def test_claim_skips_a_job_writing_an_output_in_use(queue, csv_file):
+    first = queue.submit(csv_file)
+    second = queue.submit(csv_file)  # same output path
+    third = queue.submit(csv_file, csv_file.with_name("third.csv"))
+    assert queue.claim("w").id == first.id
+    assert queue.claim("w").id == third.id
+    assert queue.claim("w") is None
+    queue.complete(first.id, "w", {"total_rows": 1})
+    assert queue.claim("w").id == second.id
+
+
+def test_annotate_set_keys_remove_and_stats(queue, csv_file):
+    a, b, c = (queue.submit(csv_file, csv_file.with_name(f"{n}.csv")) for n in "abc")
+    assert queue.annotate(a.id, sync={"state": "pending"}).extra == {"sync": {"state": "pending"}}
+    assert queue.annotate(a.id, sync=None, note="x").extra == {"note": "x"}
+    keyed = queue.set_keys(a.id, input_key="s3://b/in.csv", output_key="out/in.normalized.csv")
+    assert (keyed.input_key, keyed.output_key) == ("s3://b/in.csv", "out/in.normalized.csv")
+    queue.claim("w"), queue.claim("w")
+    queue.complete(a.id, "w", {"total_rows": 1})
+    queue.fail(b.id, "w", "bad", retryable=False)
+    stats = queue.stats()
+    assert (stats.total, stats.pending, stats.processing, stats.completed, stats.failed) == (3, 1, 0, 1, 1)
+    assert stats.success_rate == 0.5 and stats.to_dict()["successRate"] == 0.5
+    queue.claim("w")
+    with pytest.raises(InputError, match="running"):
+        queue.remove(c.id)
+    queue.remove(a.id)
+    assert queue.get(a.id) is None and queue.stats().total == 2
+    with pytest.raises(InputError, match="no job"):
+        queue.get(a.id) or queue.cancel(a.id)
+
+
+def test_find_by_unique_prefix_or_suffix(queue, csv_file):
+    job = queue.submit(csv_file)
+    assert queue.find(job.id[-4:]) == job and queue.find(job.id) == job
+    with pytest.raises(InputError, match="no job"):
+        queue.find("zzzz")
+
+
+def test_store_is_plain_sqlite_that_passes_integrity_check(queue, csv_file, home):
+    for _ in range(20):
+        queue.submit(csv_file)
+    with sqlite3.connect(home / "queue" / "cache.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_job_from_record_ignores_internal_keys(queue, csv_file):
+    job = queue.submit(csv_file)
+    record = queue.cache.get("job:" + job.id)
+    assert "lease_owner" in record and Job.from_record(record) == job
