@@ -19,7 +19,7 @@ if ! QT_QPA_PLATFORM=offscreen python -c "from PySide6.QtWidgets import QApplica
         echo "setup: installing the system libraries Qt needs" >&2
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 \
-            libfontconfig1 libdbus-1-3 fonts-dejavu-core >/dev/null
+            libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 >/dev/null
     else
         echo "setup: Qt cannot start offscreen; install libegl1 libgl1 libxkbcommon0 libfontconfig1" >&2
     fi
