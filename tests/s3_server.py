@@ -64,8 +64,10 @@ def aws_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def file_keyring(tmp_path):
-    """A real keyring backend that needs no desktop session (keyrings.alt plain-text file in tmp_path)."""
+def file_keyring(tmp_path, monkeypatch):
+    """A real keyring backend that needs no desktop session (keyrings.alt plain-text file in tmp_path),
+    chosen explicitly, as a user would with PYTHON_KEYRING_BACKEND."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     previous = keyring.get_keyring()
     backend = PlaintextKeyring()
     backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")

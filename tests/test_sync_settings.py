@@ -93,3 +93,23 @@ def test_register_hooks_only_when_s3_is_on(aws_env, file_keyring, monkeypatch):
     save_settings(S3Settings("my-bucket"))
     assert register_hooks() is True and register_hooks() is True
     assert hooks.COMPLETED_HOOKS == [upload_hook]
+
+
+def test_a_plain_text_file_backend_picked_by_default_is_refused(tmp_path, monkeypatch):
+    """keyring falls back to keyrings.alt's plain-text file on a machine without an OS keyring:
+    normdesk does not store secrets there unless the user chose that backend."""
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    from normdesk.sync.secrets import keyring_available
+
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        assert not keyring_available()
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+        assert keyring_available()
+    finally:
+        keyring.set_keyring(previous)

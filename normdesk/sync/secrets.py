@@ -1,14 +1,18 @@
 """S3 credentials in the OS keyring (service "normdesk"), never anywhere else.
 
 When the active keyring backend is the "fail" (or "null") backend there is nowhere safe to keep a
-secret: every function here raises KeyringUnavailable, and S3 stays off. No plain-text fallback.
+secret: every function here raises KeyringUnavailable, and S3 stays off. No plain-text fallback:
+a file backend from keyrings.alt, which keyring picks by itself when nothing better exists, is used
+only when the user chose it (PYTHON_KEYRING_BACKEND or keyring's own config file).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import keyring
+import keyring.core
 import keyring.backends.fail
 import keyring.backends.null
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -34,7 +38,17 @@ class Credentials:
 def keyring_available() -> bool:
     """True when the active keyring backend can actually store secrets."""
     backend = keyring.get_keyring()
-    return not isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring))
+    if isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring)):
+        return False
+    return not _is_file_backend(backend) or _chosen_by_user()
+
+
+def _is_file_backend(backend) -> bool:
+    return type(backend).__module__.startswith("keyrings.alt")
+
+
+def _chosen_by_user() -> bool:
+    return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or keyring.core.load_config() is not None
 
 
 def _require_keyring() -> None:
