@@ -1,9 +1,12 @@
 """Column type detection: what each column of a sample holds (name, email, phone, address).
 
-Each column is scored from its content (polars expressions over the whole sample; phonenumbers
-only on at most ``PHONE_SUBSAMPLE`` distinct values) and from a header hint (multilingual keyword
-table in ``detect_data/headers.json``). Content decides; the header adds or removes
-``HEADER_WEIGHT``, so it settles close calls and empty columns but cannot override clear content.
+Each column is scored from its content and from a header hint. Content: polars expressions over
+the distinct values of the whole sample, all columns at once; phonenumbers only on at most
+``PHONE_SUBSAMPLE`` distinct values per column. Header: a multilingual keyword table
+(``detect_data/headers.json``). A type needs a score of ``THRESHOLD``; the header adds
+``HEADER_WEIGHT`` (more when the values have the announced shape) or, for a known non-contact
+header such as City, removes it. So the header settles thin or ambiguous content and empty
+columns, and clear content wins over a misleading header. See docs/DETECTION.md.
 
 Person names are recognised with word lists taken from Faker (``detect_data/*.txt``, rebuilt by
 ``benchmarks/build_detect_vocab.py``): known first names and surnames count for a name, words of
@@ -27,34 +30,48 @@ from normdesk.engine.types import AddressPart, ColumnType, NamePart
 
 THRESHOLD = 0.5  # a type needs this score to be chosen
 HEADER_WEIGHT = 0.3  # what a specific header hint adds (or, for "not", removes)
+COMPATIBLE_HEADER_WEIGHT = 0.45  # ... when the values have the shape the header announces
 GENERIC_HEADER_WEIGHT = 0.15  # a bare "name" is often a business name
-PHONE_SUBSAMPLE = 200  # distinct values checked with phonenumbers
+PHONE_SUBSAMPLE = 100  # distinct values checked with phonenumbers
+BARE_DIGITS_CAP = 0.45  # most a column of unformatted digit strings can score as phone numbers
 TRUNK_REGIONS = ("GB", "DE", "FR", "IT", "NL", "BE", "CH", "AT", "SE", "AU", "BR")  # national "0..." numbers
 NINE_DIGIT_REGIONS = ("ES", "PT", "PL")  # national numbers of 9 digits without a trunk prefix
 
 JUNK = ["n/a", "na", "n.a.", "-", "--", "---", "unknown", "null", "none", "nil", "nan", "#n/a", "?",
         "tbd", "not available", "not applicable", "no data", "missing", "."]
 
-EMAIL_RE = r"^[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}$"
+EMAIL_RE = (  # also "mailto:a@b.org" and "Ann Lee <ann@b.org>"
+    r"(?i)^(?:mailto:)?(?:[^<>@]*<\s*)?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*>?$"
+)
 PHONE_EXT_RE = r"(?i)\s*(?:x|ext\.?|extension|#|poste|durchwahl)\s*\d{1,6}$"
 PHONE_SHAPE_RE = r"^(?:\+|00)?[\d\s().\-/]+$"
+PHONE_LAYOUT_RE = (  # written like a phone number: +.., (415) 555-0100, 030 1234 5678, 01 23 45 67 89
+    r"^\+|^00|^(?:1[\s.-]?)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]+\d{4}$"
+    r"|^\(0\d{1,4}\)[\s./-]*\d{2,8}(?:[\s./-]+\d{1,6})*$|^0\d{1,4}[\s./-]+\d{2,8}(?:[\s./-]+\d{1,6})*$"
+    r"|^\d{2,4}(?:[\s.]\d{2,4}){2,}$"
+)
 NOT_PHONE_RE = (  # dates, decimals, IP addresses, ZIP+4 and Brazilian postcodes
     r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$|^-?\d+\.\d+$|^\d{1,3}(?:\.\d{1,3}){3}$"
-    r"|^\d{5}-\d{3,4}$"
+    r"|^\d{5}-\d{3,4}$|^\d{3,8}-(?:19|20)\d{2}$|^(?:19|20)\d{2}-\d{3,8}$"  # ... and numbers of a year
 )
-US_STREET_WORDS = (
+MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september"
+    "|oct|october|nov|november|dec|december"
+)
+NUMBERED_RE = r"(?i)^\d+[a-z]?(?:[-/]\d+[a-z]?)?,?\s+\S"  # a house number, then more
+US_STREET_WORDS = (  # USPS street types and abbreviations (the shipped list adds the long forms)
     "street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl|terrace|ter"
     "|circle|cir|parkway|pkwy|highway|hwy|trail|trl|loop|square|sq|plaza|plz|pike|run|row|path"
     "|expressway|expy|freeway|fwy|turnpike|tpke|alley|aly|crescent|cres|close|grove|mews|walk|point|pt"
     "|route|rte|broadway|center|ctr|crossing|xing|heights|hts|hill|bend|cove|cv|glen|knoll|manor"
-    "|park|pass|ridge|rdg|view|vista|creek|commons|green|oval|spur|wy|hwy|us|sr|cr|fm"
+    "|park|pass|ridge|rdg|view|vista|creek|commons|green|oval|spur|wy|us|sr|cr|fm|gdns|pde|jct"
 )
 EU_STREET_WORDS = (
     "stra(?:ss|ß)e|str|weg|gasse|allee|platz|ring|damm|ufer|chaussee|rue|avenue|boulevard|bd|chemin"
     "|all[ée]e|impasse|quai|cours|route|calle|avenida|avda|paseo|plaza|camino|carretera|carrera"
     "|ronda|traves[íi]a|via|viale|piazza|piazzale|corso|vicolo|largo|strada|contrada|rua|travessa"
     "|pra[çc]a|alameda|rodovia|estrada|straat|laan|plein|gracht|kade|singel|dijk|steeg"
-    "|ul|al|pl|os|aleja|plac|ulica|osiedle"
+    "|aleja|plac|ulica|osiedle"
 )
 COMPOUND_STREET = (
     "stra(?:ss|ß)e|str\\.|weg|gasse|allee|platz|straat|laan|plein|v[äa]gen|gatan|gr[äa]nd|stigen|vej|gade"
@@ -64,22 +81,35 @@ UNIT_RE = (  # second address lines and other "word number" values that are not 
     r"(?i)^(?:suite|ste|apt|apartment|unit|room|rm|floor|fl|building|bldg|flat|box|dept|department|lot"
     r"|space|spc|piso|etage|stock|studio|gate|pier|hangar|level|lvl|office|no|nr|number|version|v)\b"
 )
-STREET_RE = rf"(?i)^\d+[a-z]?(?:[-/]\d+[a-z]?)?,?\s+(?:.*\s)?(?:{US_STREET_WORDS})\.?(?:\s|,|$)"
-EU_STREET_RE = rf"(?i)(?:^|\s)(?:{EU_STREET_WORDS})\.?\s.*\d|\p{{L}}(?:{COMPOUND_STREET})\s*\d"
-PO_BOX_RE = r"(?i)^(?:p\.?\s*o\.?\s*box|post\s+office\s+box|box|apartado|postfach|caixa\s+postal)\s*#?\s*\d+"
-LOOSE_STREET_RE = (  # "number words" (US order) or "words, number" (European order)
-    r"(?i)^\d+[a-z]?(?:-\d+)?\s+(?:[nsew]\.?\s+)?\p{L}{2,}"
-    r"|^\p{L}[\p{L} .'’-]{2,40},?\s+\d{1,5}[a-z]?(?:[ ,/-]|$)"
+EU_STREET_RE = (
+    rf"(?i)(?:^|\s)(?:{EU_STREET_WORDS})\.?\s.*\d|\p{{L}}(?:{COMPOUND_STREET})\s*\d"
+    r"|(?:^|\s)(?:ul|al|pl|os)\.\s*\p{L}.*\d"  # Polish ul. / al. / pl. / os.
+    rf"|^\d+[a-z]?(?:\s?(?:bis|ter))?,?\s+(?:{EU_STREET_WORDS})\b"  # French order: 12, rue de...
 )
-STREET_NAME_RE = rf"(?i)^(?:[nsew]\.?\s+)?[\p{{L}}\d][\p{{L}}\d .'-]*\s(?:{US_STREET_WORDS})\.?$"
-FULL_TAIL_RE = (  # state + ZIP (US, MX, AU), a UK or Canadian postcode, a postcode then a city, 2 lines
-    r"(?i)(?:,\s*|\s)[a-z]{2,3}\.?,?\s+\d{4,5}(?:-\d{4})?$"
+PO_BOX_RE = r"(?i)^(?:p\.?\s*o\.?\s*box|post\s+office\s+box|box|apartado|postfach|caixa\s+postal)\s*#?\s*\d+"
+LOOSE_STREET_RE = (  # "number words" (US order), "Flat 5, 12 words"
+    r"(?i)^\d+[a-z]?(?:-\d+)?\s+(?:[nsew]\.?\s+)?\p{L}{3,}"
+    r"|^(?:flat|studio|apt|apartment|unit|suite)\s*[\w-]+[,\s]+\d+[a-z]?\s+\p{L}{2,}"
+)
+NAME_NUMBER_RE = r"(?i)^\p{L}[\p{L} .'’-]{1,40}[\p{L}.],?\s+\d{1,5}[a-z]?(?:,|\s|/\d|$)"  # "Rua X, 12"
+LONG_WORD_RE = r"^\D*\p{L}{4}"  # a word of 4+ letters before any digit (not "EUF 375", "CO - 04")
+NOT_STREET_RE = (  # numbers of other things: "9 to 12", "06 December 1917", "Ward 4", "District No. 405"
+    r"(?i)^\d+(?:-\d+)?\s+(?:to|of|and|or|by|x|per|weeks?|days?|months?|years?|hours?|minutes?|times?|percent)\b"
+    rf"|(?:^|\s)(?:{MONTHS})\.?\s+\d|^\d+\s+(?:{MONTHS})\b"
+    r"|\b(?:no|nr|num|number|ward|district|division|position|unit|suite|ste|apt|room|rm|floor|fl|level|zone"
+    r"|area|region|grade|class|section|phase|lot|block|bldg|building|precinct|page|chapter|vol|version"
+    r"|step|week|day|year|seat|group|team|site|pier|gate|platform|box)\.?\s*#?\d+[a-z]?$"
+)
+FULL_TAIL_RE = (  # state + ZIP (US, MX, AU), a UK or Canadian postcode, a postcode then a city
+    r"(?i)(?:,\s*|\s)[a-z]{2}\.?,?\s+\d{5}(?:-\d{4})?$|(?:,\s*|\s)(?-i:[A-Z]{2,3}),?\s+\d{4,5}(?:-\d{4})?$"
     r"|,\s*\p{L}[\p{L} .'-]+,?\s+\p{L}[\p{L} ]+\s+\d{5}(?:-\d{4})?$"
     r"|[\s,][a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}$|[\s,][a-z]\d[a-z]\s*\d[a-z]\d$"
-    r"|[,\n]\s*(?:[a-z]{1,2}-)?\d{4,5}(?:-\d{3})?,?\s+\p{L}|\n"
+    r"|[,\n]\s*(?:[a-z]{1,2}-)?(?:\d{4,5}(?:-\d{3})?|\d{8}|\d{2}-\d{3}|\d{4}\s?[a-z]{2})[,\s]+\p{L}"
+    r"|\p{L},\s*\d{4,5}$|[,\n]\s*\p{L}[\p{L} .'-]*,?\s+\d{5}(?:-\d{4})?$"
 )
+COORDINATES_RE = r"\s*\(\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*\)\s*$"  # "(44.64, -63.57)" after an address
 NAME_CHARS_RE = r"^[\p{L}\s.'’\-,()\"]+$"
-TOKEN_RE = r"\p{L}[\p{L}'’]*"
+TOKEN_RE = r"\p{L}[\p{L}'’]*(?:-\p{L}[\p{L}'’]*)*"  # hyphenated names are one word
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +166,20 @@ def _vocab() -> dict[str, frozenset[str]]:
     nonname = curated | _words("faker_nonname_words.txt")
     first = _words("first_names.txt") - curated
     last = _words("last_names.txt") - curated
-    return {"first": frozenset(first), "last": frozenset(last), "nonname": frozenset(nonname)}
+    streets = set(US_STREET_WORDS.split("|")) | _words("street_suffixes.txt")
+    return {
+        "first": frozenset(first),
+        "last": frozenset(last),
+        "org": frozenset(curated),
+        "nonname": frozenset(nonname),
+        "street": frozenset(streets),
+    }
 
 
 def _fold(text: str) -> str:
     """Header words: camelCase split, accents and case folded, punctuation and digits apart."""
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).replace("ß", "ss").replace("ẞ", "ss")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
@@ -163,8 +199,9 @@ def _header_table() -> list[tuple[str, str, str]]:
 
 @lru_cache(maxsize=4096)
 def header_hint(header: str) -> str | None:
-    """The hint of a header: ``email``, ``phone``, ``address``, ``name``, ``name:first``..., ``not``
-    (a known non-contact column such as City or Company) or None (no hint, e.g. "Column 3")."""
+    """The hint of a header: ``email``, ``phone``, ``address``, ``name``, ``name:first``..., ``name?``
+    (a bare "Name", often a business), ``not`` (a known non-contact column such as City or Company)
+    or None (no hint, e.g. "Column 3")."""
     folded = _fold(header)
     words = folded.split()
     if not words:
@@ -191,7 +228,9 @@ def header_hint(header: str) -> str | None:
 
 
 def _values(sample: pl.DataFrame) -> pl.DataFrame:
-    """Long frame (column, v) of the trimmed values; blanks and junk ("N/A", "-", "null") dropped."""
+    """Long frame (column, v, rows) of the distinct trimmed values and how often each occurs;
+    blanks and junk ("N/A", "-", "null") dropped. Scoring distinct values keeps one value repeated
+    many times from outweighing the rest."""
     s = pl.col("raw").str.strip_chars()
     junk = s.str.to_lowercase().is_in(JUNK) | ~s.str.contains(r"[\p{L}\d]")
     return (
@@ -199,6 +238,8 @@ def _values(sample: pl.DataFrame) -> pl.DataFrame:
         .unpivot(variable_name="column", value_name="raw")
         .select("column", v=pl.when(~junk).then(s))
         .drop_nulls("v")
+        .group_by("column", "v", maintain_order=True)
+        .agg(rows=pl.len())
     )
 
 
@@ -211,24 +252,39 @@ def _value_flags(values: pl.DataFrame) -> pl.DataFrame:
         & main.str.count_matches(r"\d").is_between(7, 15)
         & ~main.str.contains(NOT_PHONE_RE)
     )
-    strong = v.str.contains(STREET_RE) | v.str.contains(EU_STREET_RE) | v.str.contains(PO_BOX_RE)
-    loose = ~strong & v.str.contains(LOOSE_STREET_RE) & ~v.str.contains(UNIT_RE)
-    flags = values.with_columns(
+    numbered = v.str.contains(NUMBERED_RE)
+    strong = (
+        (numbered & (pl.col("streets") > 0)) | v.str.contains(EU_STREET_RE) | v.str.contains(PO_BOX_RE)
+    )
+    loose = (
+        ~strong
+        & (v.str.contains(LOOSE_STREET_RE) | (v.str.contains(NAME_NUMBER_RE) & v.str.contains(LONG_WORD_RE)))
+        & ~v.str.contains(UNIT_RE)
+        & ~v.str.contains(NOT_STREET_RE)
+    )
+    bare = ~strong & ~loose & ~numbered & pl.col("street_last") & pl.col("words").is_between(2, 6)
+    return pl.concat([values, _token_flags(values)], how="horizontal").with_columns(
         email=v.str.contains(EMAIL_RE),
         shaped=shaped,
-        formatted=shaped & main.str.contains(r"^\+|^00|\d[\s().\-/]+\d"),
+        formatted=shaped & main.str.contains(PHONE_LAYOUT_RE),
         strong=strong,
         loose=loose,
-        bare=~strong & ~loose & v.str.contains(STREET_NAME_RE),
-        full=(strong | loose) & v.str.contains(FULL_TAIL_RE),
+        bare=bare,  # a street without a house number: "Brightside Ln"
+        full=(strong | loose) & v.str.replace(COORDINATES_RE, "").str.strip_chars().str.contains(FULL_TAIL_RE),
         name_chars=v.str.contains(NAME_CHARS_RE),
         comma=v.str.contains(","),
     )
-    return pl.concat([flags, _token_flags(values)], how="horizontal")
+
+
+def _known(word: str, vocab: frozenset[str]) -> bool:
+    """A word, or one part of a hyphenated word (Abou-Alfa, Jean-Pierre), is in ``vocab``."""
+    return word in vocab or ("-" in word and any(part in vocab for part in word.split("-")))
 
 
 def _token_flags(values: pl.DataFrame) -> pl.DataFrame:
-    """Per value: its words, and how many are known first names, surnames and non-name words."""
+    """Per value: its words, and how many are known first names, surnames, words of organisations,
+    places and roles (``org``, hand-picked: they always count) and other non-name words (``non``,
+    from Faker: they count only when no word of the value is a known name), and street types."""
     voc = _vocab()
     tokens = values.select(t=pl.col("v").str.to_lowercase().str.replace_all("’", "'").str.extract_all(TOKEN_RE))
     flat = tokens.with_row_index("i").explode("t", empty_as_null=True)
@@ -236,11 +292,13 @@ def _token_flags(values: pl.DataFrame) -> pl.DataFrame:
     lookup = pl.DataFrame(
         {
             "t": words,
-            "first": [w in voc["first"] for w in words],
-            "last": [w in voc["last"] for w in words],
-            "non": [w in voc["nonname"] for w in words],
+            "first": [_known(w, voc["first"]) for w in words],
+            "last": [_known(w, voc["last"]) for w in words],
+            "org": [_known(w, voc["org"]) for w in words],
+            "non": [_known(w, voc["nonname"]) for w in words],
+            "street": [w in voc["street"] for w in words],
         },
-        schema={"t": pl.Utf8, "first": pl.Boolean, "last": pl.Boolean, "non": pl.Boolean},
+        schema={"t": pl.Utf8, **{k: pl.Boolean for k in ("first", "last", "org", "non", "street")}},
     )
     flat = flat.join(lookup, on="t", how="left", maintain_order="left")
     first = pl.col("first").fill_null(False)
@@ -251,29 +309,33 @@ def _token_flags(values: pl.DataFrame) -> pl.DataFrame:
             initials=(pl.col("t").str.len_chars() == 1).sum(),
             first=pl.col("first").sum(),
             last=pl.col("last").sum(),
+            org=pl.col("org").sum(),
             non=pl.col("non").sum(),
             t0=pl.col("t").first(),
             t0_first=first.first(),
             t0_last=pl.col("last").first().fill_null(False),
             t1_first=first.get(1, null_on_oob=True).fill_null(False),
             tn_first=first.last(),
+            streets=pl.col("street").sum(),
+            street_last=pl.col("street").last().fill_null(False),
         )
         .drop("i")
     )
 
 
 def _column_stats(flags: pl.DataFrame) -> dict[str, dict[str, float]]:
-    """Counts per column of each kind of value (all columns in one group_by)."""
+    """Counts per column of each kind of distinct value (all columns in one group_by)."""
     c = pl.col
-    clean = c("name_chars") & (c("non") == 0)
+    known = (c("first") + c("last")) > 0
+    notname = c("name_chars") & ((c("org") > 0) | ((c("non") > 0) & ~known))
+    clean = c("name_chars") & ~notname
     single = clean & (c("words") == 1) & (c("initials") <= 1)
     initial = clean & (c("words") == 0) & (c("initials") >= 1)
     multi = clean & c("words").is_between(2, 4)
-    known = (c("first") + c("last")) > 0
     strong_full = multi & (c("t0_first") | (c("comma") & c("t1_first")) | (c("t0_last") & c("tn_first")))
     stats = flags.group_by("column", maintain_order=True).agg(
         n=pl.len(),
-        distinct=c("v").n_unique(),
+        rows=c("rows").sum(),
         email=c("email").sum(),
         shaped=c("shaped").sum(),
         formatted=c("formatted").sum(),
@@ -281,7 +343,7 @@ def _column_stats(flags: pl.DataFrame) -> dict[str, dict[str, float]]:
         loose=c("loose").sum(),
         bare=c("bare").sum(),
         full=c("full").sum(),
-        nonname=(c("name_chars") & (c("non") > 0)).sum(),
+        nonname=notname.sum(),
         single=single.sum(),
         initial=initial.sum(),
         multi=multi.sum(),
@@ -339,13 +401,17 @@ def _pct(x: float) -> str:
 def _candidates(st: dict[str, float], phone_rate: float) -> list[_Candidate]:
     """Content score (0..1, may go below 0 with counter-evidence) of each type for one column."""
     n = st["n"]
-    of = f"of {n} sampled values"
+    of = f"of {n} distinct values sampled"
     out = [_Candidate(ColumnType.EMAIL, st["email"] / n, None, f"{_pct(st['email'] / n)} {of} are email addresses")]
 
     phones = st["shaped"] / n * phone_rate
     formatted = st["formatted"] / st["shaped"] if st["shaped"] else 0.0
-    out.append(_Candidate(ColumnType.PHONE, phones * (0.8 + 0.2 * formatted), None,  # bare digits may be ids
-                          f"{_pct(phones)} {of} are valid phone numbers"))
+    # digit strings not laid out like phone numbers are often ids, many of which pass as phone
+    # numbers by chance: alone they stay below the threshold, a phone header settles it
+    bare_rate = BARE_DIGITS_CAP * max(0.0, 2 * phone_rate - 1)
+    laid_out_rate = 0.3 + 0.7 * phone_rate  # laid out like phone numbers: invalid ones are still phones
+    score = st["shaped"] / n * (formatted * laid_out_rate + (1 - formatted) * bare_rate)
+    out.append(_Candidate(ColumnType.PHONE, score, None, f"{_pct(phones)} {of} are valid phone numbers"))
 
     streets = st["strong"] + st["loose"] + st["bare"]
     full = st["full"] / streets if streets else 0.0
@@ -359,16 +425,24 @@ def _candidates(st: dict[str, float], phone_rate: float) -> list[_Candidate]:
 
 
 def _name_candidate(st: dict[str, float], of: str) -> _Candidate:
-    n = st["n"]
-    # counter-evidence: words of companies, jobs, places; one value repeated (a category, not people)
-    penalty = max(0.0, st["nonname"] / n - 0.05) * 2 + 1 - min(1.0, st["distinct"] / min(10, n))
+    n, rows = st["n"], st["rows"]
+    # counter-evidence: words of companies, jobs, places; a few values repeated (a category, not people)
+    penalty = max(0.0, st["nonname"] / n - 0.05) * 2
+    if n == 1 and rows >= 5:
+        penalty += 0.6
+    elif n <= 3 and rows >= 20 * n:
+        penalty += 0.3
     single, initial, multi = st["single"] / n, st["initial"] / n, st["multi"] / n
     if multi >= 0.5 and multi >= single:
         share = (st["strong_full"] + 0.6 * st["weak_full"]) / n
-        return _Candidate(ColumnType.NAME, share - penalty, None, f"{_pct(share)} {of} look like full person names")
-    if initial >= 0.25 and st["letters"] >= 6 and initial + single >= 0.6:
+        unknown = multi - (st["strong_full"] + st["weak_full"]) / n  # words of no list: rare names, or not names
+        rest = f", {_pct(unknown)} are 2-4 words found in no list" if unknown >= 0.1 else ""
+        return _Candidate(ColumnType.NAME, share + 0.2 * unknown - penalty, None,
+                          f"{_pct(share)} {of} look like full person names{rest}")
+    if initial >= 0.25 and initial + single >= 0.6:
         share = initial + st["single_first"] / n
-        return _Candidate(ColumnType.NAME, 0.6 * share - penalty, NamePart.MIDDLE.value,
+        varied = 1.0 if st["letters"] >= 6 else 0.5  # Y/N, M/F codes use few letters
+        return _Candidate(ColumnType.NAME, 0.6 * share * varied - penalty, NamePart.MIDDLE.value,
                           f"{_pct(initial)} {of} are initials, the others mostly given names")
     part = NamePart.FIRST if st["only_first"] > st["only_last"] else NamePart.LAST
     known = st["single_known"] / n
@@ -383,13 +457,26 @@ def _name_candidate(st: dict[str, float], of: str) -> _Candidate:
 def _hint_words(hint: str) -> str:
     if hint == "not":
         return "is not a contact type"
-    kind, _, part = hint.partition(":")
+    kind, _, part = hint.rstrip("?").partition(":")
     return f"suggests {kind}" + (f" ({part})" if part else "")
+
+
+def _fits(hint_type: str, st: dict[str, float]) -> bool:
+    """Whether the values have the shape of the type a header announces (few or rare values of
+    the right shape: two unknown surnames under "Last Name", one phone number under "Phone")."""
+    n = st["n"]
+    if hint_type == "name":
+        return (st["single"] + st["initial"] + st["multi"]) / n >= 0.6 and st["nonname"] / n <= 0.2
+    if hint_type == "phone":
+        return st["shaped"] / n >= 0.5
+    if hint_type == "address":
+        return (st["strong"] + st["loose"] + st["bare"]) / n >= 0.4
+    return hint_type == "email" and st["email"] / n >= 0.3
 
 
 def _decide(name: str, st: dict[str, float] | None, phone_rate: float) -> ColumnDetection:
     hint = header_hint(name)
-    hint_type, _, hint_part = (hint or "").partition(":")
+    hint_type, _, hint_part = (hint or "").rstrip("?").partition(":")
     header = f"header '{name}' {_hint_words(hint)}" if hint else ""
     if st is None:
         if hint_type in ("email", "phone", "address", "name"):
@@ -397,14 +484,19 @@ def _decide(name: str, st: dict[str, float] | None, phone_rate: float) -> Column
                                    f"no values to sample (all empty or placeholders); {header}", hint_part or None)
         return ColumnDetection(name, ColumnType.UNKNOWN, 0.5, "no values to sample (all empty or placeholders)")
 
+    fits = _fits(hint_type, st)
+
     def total(cand: _Candidate) -> float:
         if hint_type == cand.type.value:
-            return cand.score + (GENERIC_HEADER_WEIGHT if hint == "name" else HEADER_WEIGHT)
+            weight = COMPATIBLE_HEADER_WEIGHT if fits else HEADER_WEIGHT
+            return cand.score + (GENERIC_HEADER_WEIGHT if hint == "name?" else weight)
         if hint == "not" and cand.type is not ColumnType.EMAIL:
             return cand.score - HEADER_WEIGHT
         return cand.score
 
-    best = max(_candidates(st, phone_rate), key=total)
+    shrink = st["n"] / (st["n"] + 1.5)  # one or two values are weak evidence
+    cands = [_Candidate(c.type, c.score * shrink, c.part, c.evidence) for c in _candidates(st, phone_rate)]
+    best = max(cands, key=total)
     score = total(best)
     if score < THRESHOLD:
         reason = "no contact type fits"
@@ -424,6 +516,8 @@ def _decide(name: str, st: dict[str, float] | None, phone_rate: float) -> Column
 
 def detect_columns(sample: pl.DataFrame) -> list[ColumnDetection]:
     """Detect every column of ``sample`` (all-Utf8 columns, the header as column names)."""
+    if not sample.width:
+        return []
     flags = _value_flags(_values(sample))
     stats = _column_stats(flags)
     phone_columns = [col for col, st in stats.items() if st["shaped"] >= 0.3 * st["n"]]
