@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from normdesk import __version__
+from normdesk.jobs import cli as jobs_cli
+from normdesk.sync import cli as sync_cli
 
 EXIT_OK, EXIT_OUTPUT, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json", ".parquet": "parquet"}
@@ -70,25 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_run)
 
-    for module in ("normdesk.jobs.cli", "normdesk.sync.cli"):
-        try:
-            add_parsers = __import__(module, fromlist=["add_parsers"]).add_parsers
-        except ImportError:
-            continue
-        add_parsers(sub)
+    jobs_cli.add_parsers(sub)
+    sync_cli.add_parsers(sub)
     return parser
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, str]:
-    from normdesk.engine.errors import InputError
-
-    overrides = {}
-    for item in items:
-        column, sep, kind = item.rpartition("=")
-        if not sep or not column:
-            raise InputError(f"--type takes COLUMN=TYPE, not {item!r}")
-        overrides[column] = kind
-    return overrides
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -109,6 +95,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from normdesk.engine import Plan, detect_file, plan_from_detection, run_file
+    from normdesk.engine.plan import parse_type_overrides
     from normdesk.engine.errors import Cancelled
 
     output = Path(args.output)
@@ -122,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         }.items()
         if value is not None
     }
-    overrides = parse_overrides(args.type)
+    overrides = parse_type_overrides(args.type)
     if args.plan:
         from normdesk.engine import open_source
 

@@ -140,11 +140,13 @@ def test_graceful_stop_goes_back_to_pending_and_resumes_byte_identical(tmp_path,
     stopped = run_next(dispatcher, on_progress)
     assert stopped.status is JobStatus.PENDING and stopped.attempts == 0
     ckpt = queue.checkpoint(job.id)
-    assert ckpt["rows_done"] == 3 * CHUNK and os.path.exists(ckpt["part_path"])
+    # the stop is seen between chunks: at the third chunk, or a later one if progress lagged
+    assert ckpt["rows_done"] % CHUNK == 0 and 3 * CHUNK <= ckpt["rows_done"] < 730
+    assert os.path.exists(ckpt["part_path"])
     dispatcher.stop.clear()
     resumed_from = []
     done = run_next(dispatcher, lambda i, rows, f: resumed_from.append(rows))
-    assert done.status is JobStatus.COMPLETED and resumed_from[0] == 4 * CHUNK
+    assert done.status is JobStatus.COMPLETED and resumed_from[0] == ckpt["rows_done"] + CHUNK
     assert done.report["total_rows"] == 730
     assert (tmp_path / "in.normalized.csv").read_bytes() == reference(tmp_path, source)
     assert part_files(tmp_path) == []

@@ -41,9 +41,21 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
+def _yield_to_the_desktop() -> None:
+    """Run at a lower priority, so a window (and the rest of the desktop) stays responsive."""
+    if hasattr(os, "nice"):
+        os.nice(5)
+    elif sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), 0x4000)  # BELOW_NORMAL_PRIORITY_CLASS
+
+
 def _init_worker(parent_pid: int, plan: dict, columns: list[str], header: list[str]) -> None:
     global _transform
     _die_with_parent(parent_pid)
+    _yield_to_the_desktop()
     _transform = ChunkTransform(Plan.from_dict(plan), columns, header)
 
 

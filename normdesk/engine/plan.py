@@ -134,3 +134,14 @@ class Plan:
         except OSError as err:
             raise InputError(f"cannot read plan {path}: {err.strerror}") from None
         return cls.from_json(text)
+
+
+def parse_type_overrides(items: Iterable[str]) -> dict[str, str]:
+    """``["Tel=phone", "Notes=none"]`` (the command line's ``--type``) -> ``{"Tel": "phone", ...}``."""
+    overrides = {}
+    for item in items:
+        column, sep, kind = item.rpartition("=")
+        if not sep or not column:
+            raise InputError(f"--type takes COLUMN=TYPE, not {item!r}")
+        overrides[column] = kind
+    return overrides

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from normdesk.engine.errors import InputError, NormdeskError, OutputError
+from normdesk.engine.plan import parse_type_overrides
 from normdesk.jobs.model import JOB_TYPES, Job
 
 FORMATS = ("csv", "xlsx", "json", "parquet")
@@ -77,16 +78,6 @@ def _queue():
     return JobQueue()
 
 
-def _overrides(items: Sequence[str]) -> dict[str, str]:
-    overrides = {}
-    for item in items:
-        column, sep, kind = item.rpartition("=")
-        if not sep or not column:
-            raise InputError(f"--type takes COLUMN=TYPE, not {item!r}")
-        overrides[column] = kind
-    return overrides
-
-
 def _fetch(file: str) -> tuple[Path, str | None]:
     """A local path for FILE, downloading s3:// URLs into the data folder first."""
     if not file.startswith("s3://"):
@@ -117,7 +108,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         if out is not None and out.is_dir():
             ext = fmt or (plan.output_format if plan else "csv")
             target = out / f"{source.stem}.normalized.{ext}"
-        jobs.append(queue.submit(source, target, plan, args.only or "intelligent", overrides=_overrides(args.type),
+        jobs.append(queue.submit(source, target, plan, args.only or "intelligent", overrides=parse_type_overrides(args.type),
                                  country=args.country, output_format=fmt, input_key=key))
     if args.json:
         print(json.dumps([j.to_dict() for j in jobs], indent=2, ensure_ascii=False))

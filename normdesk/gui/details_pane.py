@@ -1,0 +1,200 @@
+"""The details of the selected job: per-column chart, invalid samples, the plan, open buttons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from normdesk.gui.column_chart import ColumnChart
+from normdesk.gui.job_model import format_duration, duration_of, status_of
+
+
+class PathLabel(QLabel):
+    """A path that fits its width: elided in the middle, the whole path in the tool tip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._path = ""
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_path(self, path: str) -> None:
+        self._path = path
+        self.setToolTip(path)
+        self._elide()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._path, Qt.TextElideMode.ElideMiddle, max(self.width(), 40)))
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-weight: 600; margin-top: 8px;")
+    return label
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().setDefaultSectionSize(22)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
+    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
+    table.setFixedHeight(min(max(height, 60), 240))
+
+
+class JobDetails(QWidget):
+    """Shows one job (``show_job``), or an invitation to select one."""
+
+    open_output = Signal(str)
+    show_folder = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._job: Any = None
+        self.stack = QStackedWidget()
+        empty = QLabel("Select a job to see its report.")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setStyleSheet("color: #5f6368;")
+        self.stack.addWidget(empty)
+
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QFormLayout()
+        self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._fact_labels: dict[str, QLabel] = {}
+        self.input_label, self.output_label = PathLabel(), PathLabel()
+        for key in ("Status", "Input", "Output", "Rows", "Duration", "Error"):
+            value = {"Input": self.input_label, "Output": self.output_label}.get(key) or QLabel()
+            if key not in ("Input", "Output"):
+                value.setWordWrap(True)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._fact_labels[key] = value
+            self.facts.addRow(key + ":", value)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open output")
+        self.folder_button = QPushButton("Show in folder")
+        self.open_button.clicked.connect(lambda: self.open_output.emit(self._job.output_path))
+        self.folder_button.clicked.connect(lambda: self.show_folder.emit(self._job.output_path))
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.folder_button)
+        buttons.addStretch(1)
+
+        self.chart_title = _section("Columns")
+        self.chart = ColumnChart()
+        self.invalid_title = _section("Invalid values (sample)")
+        self.invalid_table = _table(["Row", "Column", "Value", "Reason"])
+        self.plan_title = _section("Plan")
+        self.plan_table = _table(["Column", "Treated as"])
+        self.plan_options = QLabel()
+        self.plan_options.setWordWrap(True)
+        self.plan_options.setStyleSheet("color: #5f6368;")
+
+        lay.addWidget(self.title)
+        lay.addLayout(self.facts)
+        lay.addLayout(buttons)
+        for widget in (self.chart_title, self.chart, self.invalid_title, self.invalid_table,
+                       self.plan_title, self.plan_table, self.plan_options):
+            lay.addWidget(widget)
+        lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.stack.addWidget(scroll)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def job_id(self) -> str | None:
+        return None if self._job is None else self._job.id
+
+    def show_job(self, job: Any | None) -> None:
+        self._job = job
+        if job is None:
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        status = status_of(job)
+        self.title.setText(Path(job.input_path or job.input_key or "").name)
+        facts = self._fact_labels
+        attempts = f"  (attempt {job.attempts} of {job.max_attempts})" if job.attempts and status != "completed" else ""
+        facts["Status"].setText(status + attempts)
+        self.input_label.set_path(str(job.input_path or job.input_key or ""))
+        self.output_label.set_path(str(job.output_path or ""))
+        total = f"{job.total_rows:,}" if job.total_rows else "?"
+        rows = f"{job.processed_rows or 0:,} of {total}"
+        if status == "completed":
+            rows += f" — {job.valid_rows or 0:,} valid, {job.invalid_rows or 0:,} with issues"
+        facts["Rows"].setText(rows)
+        facts["Duration"].setText(format_duration(duration_of(job)) or "—")
+        facts["Error"].setText(job.error_message or "—")
+        has_output = status == "completed" and bool(job.output_path) and Path(job.output_path).exists()
+        self.open_button.setEnabled(has_output)
+        self.folder_button.setEnabled(bool(job.output_path) and Path(job.output_path).parent.exists())
+
+        report = job.report or {}
+        columns = report.get("columns") or {}
+        self.chart.set_columns(columns)
+        for widget in (self.chart_title, self.chart):
+            widget.setVisible(bool(columns))
+        samples = report.get("invalid_samples") or []
+        _fill(self.invalid_table, [[f"{s.get('row', ''):,}" if isinstance(s.get("row"), int) else str(s.get("row", "")),
+                                    str(s.get("column", "")), str(s.get("value", "")), str(s.get("reason", ""))]
+                                   for s in samples])
+        for widget in (self.invalid_title, self.invalid_table):
+            widget.setVisible(bool(samples))
+
+        plan = job.config or {}
+        rows = [[name, label] for name, label in (plan.get("columns") or {}).items()]
+        note = ""
+        if not rows:  # the columns were detected when the job ran: the report has the result
+            rows = [[name, f"{c['type']}:{c['part']}" if c.get("part") else c["type"]] for name, c in columns.items()]
+            note = "Columns detected when the job ran. "
+        rows += [[name, f"{label} (override)"] for name, label in (plan.get("overrides") or {}).items()]
+        _fill(self.plan_table, rows)
+        self.plan_table.setVisible(bool(rows))
+        self.plan_options.setText(
+            note + f"Country {plan.get('country', 'US')} · accents "
+            f"{'kept' if plan.get('preserve_accents') else 'folded'} · output {plan.get('output_format', 'csv')}"
+        )
+        for widget in (self.plan_title, self.plan_options):
+            widget.setVisible(bool(plan))

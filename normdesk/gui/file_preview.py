@@ -1,0 +1,253 @@
+"""One file's preview: its first rows, the column table with overrides, before -> after.
+
+The file is read (a sample only) and detected off the GUI thread by ``load_preview``; the
+before -> after of the selected column is computed off the GUI thread too, on every change of
+its type or of the options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from normdesk.engine import FileDetection, Plan, detect_columns, open_source, plan_from_detection
+from normdesk.engine.normalize import NormalizeOptions, make_normalizer
+from normdesk.engine.types import Outcome
+from normdesk.gui.column_plan_model import CHOICE_ROLE, ColumnPlanModel, PreviewColumn, TypeDelegate, choice_label
+from normdesk.gui.rows_model import RowsModel
+from normdesk.gui.tasks import run_task
+
+SAMPLE_ROWS = 1000  # read for detection
+SHOWN_ROWS = 200  # shown in the sample table
+BEFORE_AFTER_VALUES = 40  # distinct values shown before -> after
+
+OUTCOME_COLORS = {Outcome.INVALID: "#b91c1c", Outcome.UNCHANGED: "#6b7280"}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    path: Path
+    header: list[str]
+    columns: list[str]
+    sample: pl.DataFrame
+    detection: FileDetection
+
+
+def load_preview(path: Path, sheet: str | None = None) -> LoadedFile:
+    """Read the first rows of ``path`` and detect its columns (runs in a worker thread)."""
+    with open_source(path, sheet) as source:
+        sample = source.sample(SAMPLE_ROWS)
+        header, columns = list(source.header), list(source.columns)
+    return LoadedFile(path, header, columns, sample, FileDetection(str(path), detect_columns(sample)))
+
+
+def before_after(values: list[str], choice: Any, country: str, preserve_accents: bool) -> list[tuple[str, str, str, int, str]]:
+    """(before, after, parts, outcome, reason) for sample values under a column choice."""
+    normalizer = make_normalizer(choice.type, NormalizeOptions(country, preserve_accents), choice.part)
+    out = normalizer.normalize(pl.Series("v", values, dtype=pl.Utf8))
+    comps = normalizer.components()
+    rows = []
+    for before, rec in zip(values, out.iter_rows(named=True)):
+        parts = " · ".join(f"{c}: {rec[c]}" for c in comps if rec.get(c))
+        rows.append((before, rec["value"] or "", parts, int(rec["outcome"]), rec["reason"] or ""))
+    return rows
+
+
+class FilePreview(QWidget):
+    """The preview of one file, or of several files with the same columns (one shared plan)."""
+
+    def __init__(self, loaded: LoadedFile, extra_paths: list[Path] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.file = loaded
+        self.paths = [loaded.path, *(extra_paths or [])]
+        self._options = ("US", False)
+        self._generation = 0
+
+        self.sample_model = RowsModel(self)
+        self.sample_model.set_rows(loaded.header, loaded.sample.head(SHOWN_ROWS).rows())
+        self.sample_view = QTableView()
+        self.sample_view.setModel(self.sample_model)
+        self.sample_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectColumns)
+        self.sample_view.horizontalHeader().setDefaultSectionSize(150)
+        self.sample_view.verticalHeader().setDefaultSectionSize(22)
+
+        self.columns_model = ColumnPlanModel(self)
+        self.columns_model.set_detection(loaded.detection.columns, loaded.header)
+        self.columns_view = QTableView()
+        self.columns_view.setModel(self.columns_model)
+        self.columns_view.setItemDelegateForColumn(PreviewColumn.USE_AS, TypeDelegate(self.columns_view))
+        self.columns_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.columns_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.columns_view.setEditTriggers(
+            QAbstractItemView.EditTrigger.CurrentChanged | QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.DoubleClicked
+        )
+        self.columns_view.verticalHeader().setVisible(False)
+        self.columns_view.verticalHeader().setDefaultSectionSize(26)
+        header = self.columns_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(PreviewColumn.EVIDENCE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        header.setSectionResizeMode(PreviewColumn.USE_AS, QHeaderView.ResizeMode.Fixed)
+        self.columns_view.setColumnWidth(PreviewColumn.USE_AS, 200)
+
+        self.reset_button = QPushButton("Reset to detected")
+        self.reset_button.setToolTip("Use the detected type again for the selected column")
+        self.reset_all_button = QPushButton("Reset all")
+        self.reset_button.clicked.connect(self._reset_selected)
+        self.reset_all_button.clicked.connect(lambda: self.columns_model.reset())
+
+        self.after_title = QLabel()
+        self.after_title.setStyleSheet("font-weight: 600;")
+        self.after_model = RowsModel(self)
+        self.after_view = QTableView()
+        self.after_view.setModel(self.after_model)
+        self.after_view.verticalHeader().setVisible(False)
+        self.after_view.verticalHeader().setDefaultSectionSize(22)
+        self.after_view.horizontalHeader().setStretchLastSection(True)
+        self.after_view.setWordWrap(False)
+
+        note = QLabel(
+            f"Same columns in {len(self.paths)} files: this plan applies to all of them." if len(self.paths) > 1
+            else f"First {min(loaded.sample.height, SHOWN_ROWS):,} rows of {loaded.path.name}"
+        )
+        note.setStyleSheet("color: #5f6368;")
+        note.setToolTip("\n".join(str(p) for p in self.paths))
+
+        top = QWidget()
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.addWidget(note)
+        top_lay.addWidget(self.sample_view)
+
+        cols = QWidget()
+        cols_lay = QVBoxLayout(cols)
+        cols_lay.setContentsMargins(0, 0, 0, 0)
+        cols_lay.addWidget(self.columns_view)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.reset_all_button)
+        buttons.addStretch(1)
+        cols_lay.addLayout(buttons)
+
+        after = QWidget()
+        after_lay = QVBoxLayout(after)
+        after_lay.setContentsMargins(0, 0, 0, 0)
+        after_lay.addWidget(self.after_title)
+        after_lay.addWidget(self.after_view)
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(cols)
+        bottom.addWidget(after)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+        self.columns_view.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
+        self.sample_view.selectionModel().currentColumnChanged.connect(self._sample_column_selected)
+        self.columns_model.dataChanged.connect(lambda *_: self._selection_changed())
+        first_typed = next((i for i, r in enumerate(self.columns_model.rows()) if r.choice.type.typed), 0)
+        self.select_column(first_typed)
+
+    # -- public -------------------------------------------------------------------------------
+    def selected_row(self) -> int:
+        index = self.columns_view.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select_column(self, row: int) -> None:
+        if 0 <= row < self.columns_model.rowCount():
+            self.columns_view.selectionModel().setCurrentIndex(
+                self.columns_model.index(row, PreviewColumn.NAME),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def set_options(self, country: str, preserve_accents: bool) -> None:
+        if (country, preserve_accents) != self._options:
+            self._options = (country, preserve_accents)
+            self._refresh_after()
+
+    def plan(self, output_format: str) -> Plan:
+        country, accents = self._options
+        return plan_from_detection(
+            self.file.detection, overrides=self.columns_model.overrides(),
+            country=country, preserve_accents=accents, output_format=output_format,
+        )
+
+    def apply_plan(self, plan: Plan) -> None:
+        """Take a loaded plan's column choices (the caller checked that the columns exist)."""
+        self.columns_model.apply_plan(dict(plan.columns))
+
+    # -- before -> after ----------------------------------------------------------------------
+    def _reset_selected(self) -> None:
+        row = self.selected_row()
+        if row >= 0:
+            self.columns_model.reset([row])
+
+    def _sample_column_selected(self, current, _previous) -> None:
+        if current.isValid() and current.column() != self.selected_row():
+            self.select_column(current.column())
+
+    def _selection_changed(self) -> None:
+        row = self.selected_row()
+        self.reset_button.setEnabled(row >= 0 and self.columns_model.rows()[row].changed)
+        self._refresh_after()
+
+    def _refresh_after(self) -> None:
+        row = self.selected_row()
+        self._generation += 1
+        if row < 0:
+            return
+        r = self.columns_model.rows()[row]
+        choice = self.columns_model.index(row, PreviewColumn.USE_AS).data(CHOICE_ROLE)
+        self.after_title.setText(f"Before → after: {r.header} as {choice_label(choice).lower()}")
+        if not choice.type.typed:
+            self.after_model.set_rows(["Value (left as is)"], [[v] for v in self._values(r.name)])
+            return
+        country, accents = self._options
+        generation = self._generation
+        run_task(
+            before_after, self._values(r.name), choice, country, accents,
+            on_done=lambda rows: self._show_after(generation, rows),
+            on_error=lambda msg: self._show_after(generation, [], msg),
+            context=self,
+        )
+
+    def _values(self, column: str) -> list[str]:
+        series = self.file.sample.get_column(column)
+        values = series.drop_nulls().filter(series.drop_nulls().str.strip_chars() != "")
+        return values.unique(maintain_order=True).head(BEFORE_AFTER_VALUES).to_list()
+
+    def _show_after(self, generation: int, rows: list, error: str = "") -> None:
+        if generation != self._generation:  # a newer choice is on its way
+            return
+        if error:
+            self.after_model.set_rows(["Error"], [[error]], ["#b91c1c"])
+            return
+        self.after_model.set_rows(
+            ["Before", "After", "Parts", "Note"],
+            [(b, a, parts, reason or ("unchanged" if o == Outcome.UNCHANGED else "")) for b, a, parts, o, reason in rows],
+            [OUTCOME_COLORS.get(Outcome(o)) for *_, o, _ in rows],
+        )
+        self.after_view.resizeColumnsToContents()

@@ -1,0 +1,342 @@
+"""The main window: drop zone, job table, details of the selected job, statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from normdesk.engine import InputError, Plan
+from normdesk.gui.desktop import open_path, show_in_folder
+from normdesk.gui.details_pane import JobDetails
+from normdesk.gui.drop_zone import DropZone, choose_files, dropped_files
+from normdesk.gui.job_feed import JobFeed
+from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of
+from normdesk.gui.notifier import Banner, Notifier
+from normdesk.gui.preview_dialog import PreviewDialog
+from normdesk.gui.progress_delegate import ProgressDelegate
+from normdesk.gui.settings_dialog import SettingsDialog
+from normdesk.gui.settings_store import Settings, load_settings, policy_for, save_settings
+from normdesk.gui.stats_strip import StatsStrip
+
+FINISHED = ("completed", "failed", "cancelled")
+
+
+class MainWindow(QMainWindow):
+    """``queue`` is a JobQueue; ``pool`` a WorkerPool, or None when another process runs the jobs."""
+
+    def __init__(self, queue: Any, pool: Any | None = None, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.queue, self.pool = queue, pool
+        self.settings = settings or load_settings()
+        self.setWindowTitle("normdesk")
+        self.setAcceptDrops(True)
+        self.resize(1320, 780)
+        self._last_status: dict[str, str] = {}
+        self._stats: Any = None
+
+        self.model = JobTableModel(self)
+        self.proxy = JobSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(JobColumn.CREATED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setItemDelegateForColumn(JobColumn.PROGRESS, ProgressDelegate(self.table))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for col, width in ((JobColumn.FILE, 170), (JobColumn.TYPE, 78), (JobColumn.STATUS, 86),
+                           (JobColumn.PROGRESS, 170), (JobColumn.VALID, 64), (JobColumn.INVALID, 64),
+                           (JobColumn.CREATED, 96), (JobColumn.DURATION, 72)):
+            self.table.setColumnWidth(col, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected_output())
+
+        self.details = JobDetails()
+        self.details.open_output.connect(open_path)
+        self.details.show_folder.connect(show_in_folder)
+
+        self._build_actions()
+        self.banner = Banner()
+        self.notifier = Notifier(self.banner, self.windowIcon() if not self.windowIcon().isNull()
+                                 else self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+
+        self.empty_zone = DropZone()
+        self.empty_zone.files_chosen.connect(self.open_files)
+        self.strip_zone = DropZone(compact=True)
+        self.strip_zone.files_chosen.connect(self.open_files)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([880, 440])
+        jobs_page = QWidget()
+        jobs_lay = QVBoxLayout(jobs_page)
+        jobs_lay.setContentsMargins(0, 0, 0, 0)
+        jobs_lay.addWidget(self.strip_zone)
+        jobs_lay.addWidget(split, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_zone)
+        self.pages.addWidget(jobs_page)
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(8, 8, 8, 4)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.stats_strip = StatsStrip()
+        self.statusBar().addPermanentWidget(self.stats_strip)
+
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.feed = JobFeed(queue, self)
+        self.feed.snapshot.connect(self._apply_snapshot)
+        self.feed.error.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self._clock = QTimer(self, interval=1000, timeout=self.model.tick)
+        if pool is not None:
+            pool.job_progress.connect(self.model.set_progress)
+            pool.job_started.connect(lambda _id: self.feed.poll())
+            pool.job_finished.connect(lambda _id, _status: self.feed.poll())
+        self._update_actions()
+        self.feed.start()
+        self._clock.start()
+
+    # -- actions ------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        def action(text: str, keys: QKeySequence | str, slot, icon: QStyle.StandardPixmap | None = None) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(keys))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.setToolTip(f"{text} ({QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)})")
+            if icon is not None:
+                act.setIcon(self.style().standardIcon(icon))
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        sp = QStyle.StandardPixmap
+        self.open_action = action("Open files…", QKeySequence.StandardKey.Open, self.choose_files, sp.SP_DialogOpenButton)
+        self.retry_action = action("Retry", "Ctrl+R", self.retry_selected, sp.SP_BrowserReload)
+        self.cancel_action = action("Cancel", "Ctrl+.", self.cancel_selected, sp.SP_BrowserStop)
+        self.open_output_action = action("Open output", "Ctrl+Return", self.open_selected_output, sp.SP_FileIcon)
+        self.folder_action = action("Show in folder", "Ctrl+Shift+O", self.show_selected_folder, sp.SP_DirOpenIcon)
+        self.remove_action = action("Remove", QKeySequence.StandardKey.Delete, self.remove_selected, sp.SP_TrashIcon)
+        self.settings_action = action("Settings…", "Ctrl+,", self.edit_settings, sp.SP_FileDialogDetailedView)
+        quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.job_actions = (self.retry_action, self.cancel_action, self.open_output_action,
+                            self.folder_action, self.remove_action)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.open_action, self.settings_action])
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        self.menuBar().addMenu("&Jobs").addActions(list(self.job_actions))
+        bar = QToolBar("Jobs")
+        bar.setObjectName("jobs-toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addAction(self.open_action)
+        bar.addSeparator()
+        for act in self.job_actions:
+            bar.addAction(act)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.settings_action)
+        self.addToolBar(bar)
+
+    def _context_menu(self, pos) -> None:
+        if not self.table.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        menu.addActions(list(self.job_actions))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def selected_jobs(self) -> list[Any]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.job(r) for r in sorted(rows)]
+
+    def select_job(self, job_id: str) -> None:
+        row = self.model.row_of(job_id)
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _for_selected(self, statuses: Sequence[str], fn) -> None:
+        for job in self.selected_jobs():
+            if status_of(job) in statuses:
+                try:
+                    fn(job)
+                except InputError as err:
+                    self.statusBar().showMessage(str(err), 8000)
+        self.feed.poll()
+
+    def retry_selected(self) -> None:
+        self._for_selected(("failed", "cancelled"), lambda job: self.queue.retry(job.id))
+
+    def cancel_selected(self) -> None:
+        cancel = self.pool.request_cancel if self.pool is not None else self.queue.cancel
+        self._for_selected(("pending", "processing"), lambda job: cancel(job.id))
+
+    def remove_selected(self) -> None:
+        self._for_selected(FINISHED + ("pending",), lambda job: self.queue.remove(job.id))
+
+    def open_selected_output(self) -> None:
+        jobs = [j for j in self.selected_jobs() if status_of(j) == "completed"]
+        if jobs and not open_path(jobs[0].output_path):
+            self.statusBar().showMessage(f"The output is not there any more: {jobs[0].output_path}", 8000)
+
+    def show_selected_folder(self) -> None:
+        jobs = [j for j in self.selected_jobs() if j.output_path]
+        if jobs:
+            show_in_folder(jobs[0].output_path)
+
+    def _update_actions(self) -> None:
+        statuses = {status_of(j) for j in self.selected_jobs()}
+        self.retry_action.setEnabled(bool(statuses & {"failed", "cancelled"}))
+        self.cancel_action.setEnabled(bool(statuses & {"pending", "processing"}))
+        self.open_output_action.setEnabled("completed" in statuses)
+        self.folder_action.setEnabled(bool(statuses))
+        self.remove_action.setEnabled(bool(statuses - {"processing"}))
+
+    def _selection_changed(self) -> None:
+        jobs = self.selected_jobs()
+        self.details.show_job(jobs[0] if len(jobs) == 1 else None)
+        self._update_actions()
+
+    # -- queue snapshots ----------------------------------------------------------------------
+    def _apply_snapshot(self, jobs: list[Any], stats: Any) -> None:
+        self.model.set_jobs(jobs)
+        self._stats = stats
+        self._show_stats()
+        self.pages.setCurrentIndex(1 if jobs else 0)
+        selected = self.details.job_id()
+        if selected is not None:
+            self.details.show_job(self.model.job_by_id(selected))
+        self._update_actions()
+        self._notify_finished(jobs)
+
+    def _show_stats(self) -> None:
+        busy = self.pool.busy_count() if self.pool is not None else 0
+        self.stats_strip.set_stats(self._stats, busy, self.settings.worker_concurrency)
+
+    def _notify_finished(self, jobs: list[Any]) -> None:
+        """A job that was running is now finished: tell the user if they are elsewhere."""
+        before, self._last_status = self._last_status, {j.id: status_of(j) for j in jobs}
+        done = [j for j in jobs if before.get(j.id) in ("pending", "processing") and status_of(j) in FINISHED]
+        if not done or self.isActiveWindow():
+            return
+        if len(done) == 1:
+            job = done[0]
+            text = f"{Path(job.input_path).name}: {status_of(job)}"
+            if status_of(job) == "completed":
+                text += f", {job.valid_rows:,} valid rows, {job.invalid_rows:,} with issues"
+            elif job.error_message:
+                text += f" — {job.error_message}"
+        else:
+            text = ", ".join(f"{Path(j.input_path).name} {status_of(j)}" for j in done)
+        self.notifier.notify("normdesk: job finished", text)
+
+    # -- files in -----------------------------------------------------------------------------
+    def choose_files(self) -> None:
+        paths = choose_files(self)
+        if paths:
+            self.open_files(paths)
+
+    def open_files(self, paths: Sequence[str]) -> PreviewDialog:
+        """Show the preview of dropped or chosen files; queue them when the user accepts."""
+        dialog = PreviewDialog(list(paths), self.settings, self)
+        dialog.accepted.connect(lambda: self.submit(dialog.jobs()))
+        dialog.open()
+        return dialog
+
+    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]]) -> list[Any]:
+        submitted = []
+        for input_path, output_path, plan in jobs:
+            try:
+                submitted.append(self.queue.submit(input_path, output_path, plan))
+            except InputError as err:
+                QMessageBox.warning(self, "normdesk", str(err))
+        self.feed.poll()
+        if submitted:
+            self.statusBar().showMessage(f"Queued {len(submitted)} file{'s' if len(submitted) > 1 else ''}", 5000)
+        return submitted
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_files(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+
+    # -- settings and closing -----------------------------------------------------------------
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.settings())
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        save_settings(settings)
+        self.queue.policy = policy_for(settings)
+        if self.pool is not None:
+            self.pool.concurrency = settings.worker_concurrency
+        self._show_stats()
+
+    def running_count(self) -> int:
+        if self.pool is not None:
+            return self.pool.busy_count()
+        return getattr(self._stats, "processing", 0) or 0
+
+    def confirm_quit(self, running: int) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Quit normdesk?",
+            f"{running} job{'s are' if running > 1 else ' is'} still running.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
+        )
+        box.setInformativeText("They stop now and resume from where they were the next time normdesk starts.")
+        box.button(QMessageBox.StandardButton.Yes).setText("Quit")
+        box.button(QMessageBox.StandardButton.No).setText("Keep running")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            box.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.running_count()
+        if running and not self.confirm_quit(running):
+            event.ignore()
+            return
+        self.feed.stop()
+        self._clock.stop()
+        if self.pool is not None:
+            self.pool.stop()
+        event.accept()

@@ -1,0 +1,237 @@
+"""The column preview dialog shown when files are dropped: one tab per file, or one tab for
+files with the same columns (one shared plan), and the run options below."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from normdesk.engine import InputError, Plan
+from normdesk.engine.plan import OUTPUT_FORMATS
+from normdesk.gui.country_combo import CountryCombo
+from normdesk.gui.drop_zone import sample_file
+from normdesk.gui.file_preview import FilePreview, LoadedFile, load_preview
+from normdesk.gui.settings_store import Settings
+from normdesk.gui.tasks import run_task
+from normdesk.jobs.queue import default_output_path
+
+
+def output_path_for(input_path: Path, folder: str, output_format: str, taken: set[Path]) -> Path:
+    """``<stem>.normalized.<ext>`` in ``folder``, else beside the input (in Documents for the
+    bundled sample or a read-only folder); a number is added when that file exists or another
+    job of this batch writes there."""
+    base = default_output_path(input_path, output_format)
+    if folder:
+        base = Path(folder) / base.name
+    elif not os.access(input_path.parent, os.W_OK) or input_path == sample_file():
+        base = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)) / base.name
+    candidate, n = base, 2
+    while candidate in taken or candidate.exists():
+        candidate = base.with_name(f"{input_path.stem}.normalized-{n}.{output_format}")
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+class PreviewDialog(QDialog):
+    """``jobs()`` after ``accept``: a list of (input path, output path, plan)."""
+
+    def __init__(self, paths: list[str | Path], settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preview columns")
+        self.resize(1100, 760)
+        self.paths = [Path(p).resolve() for p in paths]
+        self._loaded: dict[Path, LoadedFile] = {}
+        self._errors: dict[Path, str] = {}
+
+        self.stack = QStackedWidget()
+        self.loading = QLabel(f"Reading {len(self.paths)} file{'s' if len(self.paths) > 1 else ''}…")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.stack.addWidget(self.loading)
+        self.stack.addWidget(self.tabs)
+
+        self.country = CountryCombo(settings.country)
+        self.accents = QCheckBox("Preserve accents in names")
+        self.accents.setChecked(settings.preserve_accents)
+        self.format = QComboBox()
+        self.format.addItems(OUTPUT_FORMATS)
+        self.format.setCurrentText(settings.output_format)
+        self.folder = QLineEdit(settings.output_folder)
+        self.folder.setPlaceholderText("beside each input file")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose the output folder")
+        browse.clicked.connect(self._choose_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+
+        options = QFormLayout()
+        options.addRow("Default country:", self.country)
+        options.addRow("", self.accents)
+        left = QWidget()
+        left.setLayout(options)
+        options2 = QFormLayout()
+        options2.addRow("Output format:", self.format)
+        options2.addRow("Output folder:", folder_row)
+        right = QWidget()
+        right.setLayout(options2)
+        option_row = QHBoxLayout()
+        option_row.addWidget(left, 1)
+        option_row.addWidget(right, 1)
+
+        self.save_plan_button = QPushButton("Save plan…")
+        self.load_plan_button = QPushButton("Load plan…")
+        self.save_plan_button.clicked.connect(self._save_plan)
+        self.load_plan_button.clicked.connect(self._load_plan)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.run_button = self.buttons.addButton("Queue", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.run_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_plan_button)
+        bottom.addWidget(self.load_plan_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.stack, 1)
+        lay.addLayout(option_row)
+        lay.addLayout(bottom)
+
+        self.country.country_changed.connect(lambda _c: self._options_changed())
+        self.accents.toggled.connect(lambda _c: self._options_changed())
+        self._set_ready(False)
+        for path in self.paths:
+            run_task(load_preview, path,
+                     on_done=self._file_loaded,
+                     on_error=lambda msg, p=path: self._file_failed(p, msg), context=self)
+
+    # -- results ------------------------------------------------------------------------------
+    def previews(self) -> list[FilePreview]:
+        return [w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), FilePreview)]
+
+    def jobs(self) -> list[tuple[Path, Path, Plan]]:
+        taken: set[Path] = set()
+        out = []
+        fmt = self.format.currentText()
+        for preview in self.previews():
+            plan = preview.plan(fmt)
+            for path in preview.paths:
+                out.append((path, output_path_for(path, self.folder.text().strip(), fmt, taken), plan))
+        return out
+
+    def accept(self) -> None:
+        folder = self.folder.text().strip()
+        if folder and not Path(folder).is_dir():
+            QMessageBox.warning(self, "normdesk", f"The output folder does not exist: {folder}")
+            return
+        super().accept()
+
+    # -- loading ------------------------------------------------------------------------------
+    def _file_loaded(self, loaded: LoadedFile) -> None:
+        self._loaded[loaded.path] = loaded
+        self._maybe_build()
+
+    def _file_failed(self, path: Path, message: str) -> None:
+        self._errors[path] = message
+        self._maybe_build()
+
+    def _maybe_build(self) -> None:
+        if len(self._loaded) + len(self._errors) < len(self.paths):
+            return
+        groups: dict[tuple[str, ...], list[Path]] = {}
+        for path in self.paths:  # files with the same columns share one plan
+            if path in self._loaded:
+                groups.setdefault(tuple(self._loaded[path].columns), []).append(path)
+        for paths in groups.values():
+            preview = FilePreview(self._loaded[paths[0]], paths[1:])
+            preview.set_options(self.country.country(), self.accents.isChecked())
+            title = paths[0].name + (f" + {len(paths) - 1} more" if len(paths) > 1 else "")
+            self.tabs.addTab(preview, title)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, "\n".join(str(p) for p in paths))
+        for path, message in self._errors.items():
+            label = QLabel(f"<b>{path.name}</b> cannot be read:<br>{message}")
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.tabs.addTab(label, f"⚠ {path.name}")
+        self.stack.setCurrentIndex(1)
+        self._set_ready(bool(groups))
+
+    def _set_ready(self, ready: bool) -> None:
+        for widget in (self.run_button, self.save_plan_button, self.load_plan_button):
+            widget.setEnabled(ready)
+
+    # -- options and plans --------------------------------------------------------------------
+    def _options_changed(self) -> None:
+        for preview in self.previews():
+            preview.set_options(self.country.country(), self.accents.isChecked())
+
+    def _current_preview(self) -> FilePreview | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, FilePreview) else (self.previews() or [None])[0]
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _save_plan(self) -> None:
+        preview = self._current_preview()
+        if preview is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save plan", str(preview.file.path.with_suffix(".plan.json")), "normdesk plan (*.json)"
+        )
+        if path:
+            self.save_plan(Path(path))
+
+    def _load_plan(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load plan", "", "normdesk plan (*.json)")
+        if path:
+            self.load_plan(Path(path))
+
+    def save_plan(self, path: Path) -> None:
+        preview = self._current_preview()
+        try:
+            preview.plan(self.format.currentText()).save(path)
+        except (OSError, InputError) as err:
+            QMessageBox.warning(self, "normdesk", f"Cannot save the plan: {err}")
+
+    def load_plan(self, path: Path) -> bool:
+        """Apply a saved plan to the current tab (and its options to the dialog)."""
+        preview = self._current_preview()
+        try:
+            plan = Plan.load(path)
+            plan.check_columns(preview.file.columns)
+        except InputError as err:
+            QMessageBox.warning(self, "normdesk", str(err))
+            return False
+        preview.apply_plan(plan)
+        self.country.set_country(plan.country)
+        self.accents.setChecked(plan.preserve_accents)
+        self.format.setCurrentText(plan.output_format)
+        return True

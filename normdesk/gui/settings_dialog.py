@@ -1,0 +1,155 @@
+"""The settings dialog: processing, retention, defaults, and the S3 page when it is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from normdesk.engine.plan import OUTPUT_FORMATS
+from normdesk.gui.country_combo import CountryCombo
+from normdesk.gui.settings_store import Settings
+
+
+def _spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    spin.setSuffix(suffix)
+    return spin
+
+
+def _note(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #5f6368;")
+    return label
+
+
+class SettingsDialog(QDialog):
+    """Edit a copy of the settings; ``settings()`` gives the result after ``accept``."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self.tabs = QTabWidget()
+
+        self.concurrency = _spin(1, 16, settings.worker_concurrency, " jobs at once")
+        self.attempts = _spin(1, 10, settings.max_attempts, " attempts")
+        self.backoff = QDoubleSpinBox()
+        self.backoff.setRange(0.0, 3600.0)
+        self.backoff.setDecimals(1)
+        self.backoff.setSuffix(" s")
+        self.backoff.setValue(settings.backoff_s)
+        processing = QFormLayout()
+        processing.addRow("Worker concurrency:", self.concurrency)
+        processing.addRow("Retries:", self.attempts)
+        processing.addRow("First retry after:", self.backoff)
+        processing.addRow(_note("A failed job is tried again after the delay, doubled on each further "
+                                "attempt. A bad input file is not retried."))
+        self.tabs.addTab(self._page(processing), "Processing")
+
+        self.keep_hours = _spin(1, 24 * 365, settings.keep_completed_hours, " hours")
+        self.keep_count = _spin(1, 1_000_000, settings.keep_completed_max, " jobs")
+        self.keep_failed = _spin(1, 365, settings.keep_failed_days, " days")
+        retention = QFormLayout()
+        retention.addRow("Keep completed jobs for:", self.keep_hours)
+        retention.addRow("Keep at most:", self.keep_count)
+        retention.addRow("Keep failed jobs for:", self.keep_failed)
+        retention.addRow(_note("A completed job that expires takes its output file with it, unless the file "
+                               "was changed since. Move outputs you want to keep."))
+        self.tabs.addTab(self._page(retention), "Retention")
+
+        self.country = CountryCombo(settings.country)
+        self.accents = QCheckBox("Preserve accents in names")
+        self.accents.setChecked(settings.preserve_accents)
+        self.format = QComboBox()
+        self.format.addItems(OUTPUT_FORMATS)
+        self.format.setCurrentText(settings.output_format)
+        self.folder = QLineEdit(settings.output_folder)
+        self.folder.setPlaceholderText("beside each input file")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose the default output folder")
+        browse.clicked.connect(self._choose_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        defaults = QFormLayout()
+        defaults.addRow("Default country:", self.country)
+        defaults.addRow("", self.accents)
+        defaults.addRow("Output format:", self.format)
+        defaults.addRow("Output folder:", folder_row)
+        defaults.addRow(_note("Phone numbers without a country code are read as numbers of the default country."))
+        self.tabs.addTab(self._page(defaults), "Defaults")
+
+        self.s3_page = self._s3_page()
+        if self.s3_page is not None:
+            self.tabs.addTab(self.s3_page, "S3")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.tabs)
+        lay.addWidget(buttons)
+
+    @staticmethod
+    def _page(form: QFormLayout) -> QWidget:
+        page = QWidget()
+        page.setLayout(form)
+        return page
+
+    @staticmethod
+    def _s3_page() -> QWidget | None:
+        """The S3 engineer's page, imported only when that module exists."""
+        if importlib.util.find_spec("normdesk.gui.s3_page") is None:
+            return None
+        from normdesk.gui.s3_page import S3SettingsPage
+
+        return S3SettingsPage()
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Default output folder", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def accept(self) -> None:
+        folder = self.folder.text().strip()
+        if folder and not Path(folder).is_dir():
+            QMessageBox.warning(self, "normdesk", f"The output folder does not exist: {folder}")
+            return
+        super().accept()
+
+    def settings(self) -> Settings:
+        return Settings(
+            worker_concurrency=self.concurrency.value(),
+            max_attempts=self.attempts.value(),
+            backoff_s=self.backoff.value(),
+            keep_completed_hours=self.keep_hours.value(),
+            keep_completed_max=self.keep_count.value(),
+            keep_failed_days=self.keep_failed.value(),
+            country=self.country.country(),
+            preserve_accents=self.accents.isChecked(),
+            output_folder=self.folder.text().strip(),
+            output_format=self.format.currentText(),
+        ).clamped()

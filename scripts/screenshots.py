@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Render the main window (jobs in every state), the preview dialog and the settings dialog to
+PNGs in docs/screenshots/, offscreen, over a throw-away data folder and real jobs.
+
+    python scripts/screenshots.py [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "resources" / "sample_contacts.csv"
+
+
+def wait(app, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the window")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def settle(app, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def make_jobs(queue, files: Path) -> dict[str, str]:
+    """One job in each state, run for real with the Qt-free dispatcher."""
+    from normdesk.jobs import Dispatcher
+
+    def copy(name: str) -> Path:
+        path = files / name
+        shutil.copyfile(SAMPLE, path)
+        return path
+
+    messy = copy("customers_march.csv")
+    with open(messy, "a", newline="", encoding="utf-8") as fh:  # a few values no one can fix
+        csv.writer(fh).writerows([
+            ["Mary Major", "mary.major@", "555-01", "12 Elm St, Springfield, IL 62704", "Acme", "2021-01-04"],
+            ["Tom Tester", "tom(at)example.com", "(212) 555-0142", "PO Box", "Initech", "2021-02-11"],
+            ["Ann Lee", "ann.lee@example.net", "call me", "9 Oak Ave, Portland, OR 97201", "", "2021-03-09"],
+        ])
+    done = queue.submit(messy)
+    broken = copy("leads_trade_show.csv")
+    failed = queue.submit(broken)
+    broken.write_bytes(b"\x00\x01\x02 not a table \x00" * 50)  # the file changed before it ran
+    dispatcher = Dispatcher(queue, concurrency=1, start_rate=100, workers=0)
+    dispatcher.open()
+    try:
+        while (control := dispatcher.claim()) is not None:
+            dispatcher.run(control)
+        cancelled = queue.submit(copy("newsletter_signups.csv"))
+        queue.cancel(cancelled.id)
+        running = queue.submit(copy("crm_export_2024.csv"))
+        control = None
+        while control is None:  # the dispatcher spaces job starts: ask until it hands this one out
+            control = dispatcher.claim()
+            time.sleep(0.02)
+        queue.progress(running.id, dispatcher.owner, 312_000, 0.41)
+        pending = queue.submit(copy("donors.csv"))
+    finally:
+        dispatcher.shutdown()
+    return {"completed": done.id, "failed": failed.id, "cancelled": cancelled.id,
+            "processing": running.id, "pending": pending.id, "_dispatcher": dispatcher}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    tmp = Path(tempfile.mkdtemp(prefix="normdesk-shots-"))
+    os.environ["NORMDESK_HOME"] = str(tmp / "home")
+    sys.path.insert(0, str(ROOT))
+
+    from PySide6.QtWidgets import QApplication
+
+    from normdesk.engine import ColumnPlan, ColumnType
+    from normdesk.gui.main_window import MainWindow
+    from normdesk.gui.settings_dialog import SettingsDialog
+    from normdesk.gui.settings_store import Settings
+    from normdesk.jobs import JobQueue
+
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("normdesk")
+    args.out.mkdir(parents=True, exist_ok=True)
+    files = tmp / "files"
+    files.mkdir()
+    queue = JobQueue()
+    try:
+        empty = MainWindow(queue, None, Settings())
+        empty.show()
+        settle(app)
+        empty.grab().save(str(args.out / "main_window_empty.png"))
+        empty.feed.stop()
+        empty.hide()
+
+        ids = make_jobs(queue, files)
+        window = MainWindow(queue, None, Settings())
+        window.show()
+        wait(app, lambda: window.model.rowCount() == 5)
+        window.model.set_progress(ids["processing"], 312_000, 0.41)
+        window.select_job(ids["completed"])
+        settle(app)
+        window.grab().save(str(args.out / "main_window_jobs.png"))
+        window.select_job(ids["failed"])
+        settle(app)
+        window.grab().save(str(args.out / "main_window_failed_job.png"))
+
+        dialog = window.open_files([files / "customers_march.csv"])
+        dialog.resize(1100, 760)
+        wait(app, lambda: bool(dialog.previews()))
+        preview = dialog.previews()[0]
+        names = [r.name for r in preview.columns_model.rows()]
+        preview.columns_model.set_choice(names.index("company"), ColumnPlan(ColumnType.UNKNOWN))
+        preview.columns_model.set_choice(names.index("full_name"), ColumnPlan(ColumnType.NAME))
+        preview.columns_model.set_choice(names.index("signup_date"), ColumnPlan(ColumnType.UNKNOWN))
+        preview.columns_model.set_choice(names.index("phone"), ColumnPlan(ColumnType.UNKNOWN))
+        preview.columns_model.reset([names.index("phone")])
+        preview.columns_model.set_choice(names.index("company"), ColumnPlan(ColumnType.NAME, "last"))
+        preview.select_column(names.index("phone"))
+        wait(app, lambda: preview.after_model.columnCount() == 4)
+        settle(app, 0.5)
+        dialog.grab().save(str(args.out / "preview_dialog.png"))
+        dialog.reject()
+
+        settings = SettingsDialog(Settings(), window)
+        settings.show()
+        settle(app)
+        settings.grab().save(str(args.out / "settings_dialog.png"))
+        settings.tabs.setCurrentIndex(2)
+        settle(app)
+        settings.grab().save(str(args.out / "settings_dialog_defaults.png"))
+        settings.reject()
+        window.feed.stop()
+        ids["_dispatcher"].close()
+    finally:
+        queue.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    for png in sorted(args.out.glob("*.png")):
+        print(png)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
