@@ -26,6 +26,12 @@ SHARED = ROOT.parent / "shared" / "bench"
 DATA = ROOT / "benchmarks" / "data"
 
 
+FLOOR = (
+    "import sys, polars as pl; "
+    "pl.read_csv(sys.argv[1], infer_schema=False).write_csv(sys.argv[2])"
+)
+
+
 def contacts(rows: int) -> Path:
     path = DATA / f"contacts_{rows}.csv"
     if not path.exists():
@@ -69,6 +75,9 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|")
     for rows in args.rows:
         src = contacts(rows)
+        floor = measure([sys.executable, "-c", FLOOR, str(src), str(out / "floor.csv")])
+        print(f"| {rows:,} | floor: polars read_csv + write_csv, no normalization | {floor[0]:.1f} "
+              f"| {rows / floor[0]:,.0f} | {floor[1]:,.0f} | |")
         best = min((measure([*normdesk, "run", str(src), "-o", str(out / "nd.csv")]) for _ in range(args.runs)),
                    key=lambda m: m[0])
         line = f"| {rows:,} | normdesk run | {best[0]:.1f} | {rows / best[0]:,.0f} | {best[1]:,.0f} |"
