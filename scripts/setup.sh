@@ -16,9 +16,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 # Qt's offscreen platform needs a few system libraries; the frozen build also bundles the X11 ones.
 missing=()
+known=$(ldconfig -p 2>/dev/null || true)
 for lib in libEGL.so.1 libGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3 \
            libxcb-icccm.so.4 libxcb-keysyms.so.1 libxcb-cursor.so.0; do
-    ldconfig -p 2>/dev/null | grep -q "$lib" || missing+=("$lib")
+    [[ "$known" == *"$lib"* ]] || missing+=("$lib")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -100,6 +100,8 @@ def test_incomplete_full_address_is_valid():
     [
         ("100 diamond street san francisco, ca, 941142414 san francisco 100 diamond street ca 941142414", UNPARSEABLE),
         ("Springfield, IL 62704", NO_STREET),
+        ("PO", NO_STREET),  # a box type without a number is no PO box
+        ("PO Box, Austin, TX", NO_STREET),
         ("Main St & 1st Ave", NO_NUMBER),
         ("Main Street, Springfield, IL", NO_NUMBER),
         ("123 Main St, Toronto, ON", NOT_A_STATE),

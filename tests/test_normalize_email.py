@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from normdesk.engine.normalize import make_normalizer
 from normdesk.engine.normalize.base import NormalizeOptions
-from normdesk.engine.normalize.email import EmailNormalizer, cleanse, fast_normalize, library_normalize
+from normdesk.engine.normalize.email import EmailNormalizer, as_reason, cleanse, fast_normalize, library_normalize
 from normdesk.engine.types import ColumnType, Outcome
 
 BENCH = Path("/work/shared/bench")
@@ -84,7 +84,7 @@ def test_trimmed_validated_lower_cased():
     assert out["value"].to_list() == ["ann.lee@example.com", "ann.lee@example.com", "", "", None, "no-at-sign"]
     assert out["outcome"].to_list() == [Outcome.CHANGED, Outcome.UNCHANGED, Outcome.EMPTY, Outcome.EMPTY,
                                         Outcome.EMPTY, Outcome.INVALID]
-    assert out["reason"].to_list()[-1] == "An email address must have an @-sign."
+    assert out["reason"].to_list()[-1] == "an email address must have an @-sign"
 
 
 def test_cleanser_takes_the_address_out_of_mailto_and_display_names():
@@ -101,7 +101,7 @@ def test_reserved_and_example_domains():
     for domain in ("x.test", "host.local", "localhost", "y.invalid", "z.onion", "in-addr.arpa"):
         row = one(f"me@{domain}")
         assert row["outcome"] == Outcome.INVALID and row["value"] == f"me@{domain}"
-        assert "\n" not in row["reason"] and row["reason"].startswith("The part after the @-sign")
+        assert "\n" not in row["reason"] and row["reason"].startswith("the part after the @-sign")
 
 
 def test_internationalized_addresses_go_through_the_library():
@@ -145,10 +145,10 @@ def test_email_validator_cases():
             assert row["outcome"] == Outcome.INVALID and row["value"] == text, case
             assert "\n" not in row["reason"]
             if "expected_error" in case and category == "invalid":
-                if row["reason"] != case["expected_error"]:
+                if row["reason"] != as_reason(case["expected_error"]):
                     other_message.append(text)
             if quoted and category.startswith("valid"):
-                assert row["reason"] == "Quoting the part before the @-sign is not allowed here.", case
+                assert row["reason"] == "quoting the part before the @-sign is not allowed here", case
     assert checked > 120
     # The cases come from a newer email-validator commit; one IDNA message differs in 2.4.0.
     assert len(other_message) <= 2, other_message

@@ -141,7 +141,7 @@ def standardize(tags: Mapping[str, str]) -> tuple[str | None, ...]:
                    *(_words(tags.get(k), table) for k, table in _STREET)))  # fmt: skip
     box_type, box_id = tags.get("USPSBoxType"), tags.get("USPSBoxID")
     box = None
-    if box_type or box_id:
+    if box_id:  # "PO" or "PO Box" without a number is no box
         key = lookup_key(box_type or "").replace(" ", "")
         box = _join((PO_BOX if not box_type or key in _PO_BOX_KEYS else _words(box_type), _words(box_id)))
     extras = [_words(text) for label, text in tags.items() if label not in _HANDLED]

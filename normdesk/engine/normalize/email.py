@@ -36,12 +36,18 @@ def cleanse(values: pl.Expr) -> pl.Expr:
     return pl.when(values.str.contains(r"(?i)^mailto:")).then(mailto.str.strip_chars()).otherwise(values)
 
 
+def as_reason(message: str) -> str:
+    """email-validator's sentence as a reason like the other types': one line, lower-case start, no period."""
+    text = " ".join(message.split()).rstrip(".")
+    return text[:1].lower() + text[1:] if text else "not a valid email address"
+
+
 def library_normalize(text: str) -> tuple[str | None, str | None]:
     """(lower-cased address, reason) straight from email-validator: the reference answer."""
     try:
         result = email_validator.validate_email(text, check_deliverability=False, allow_display_name=True)
     except EmailNotValidError as err:
-        return None, " ".join(str(err).split()) or "not a valid email address"
+        return None, as_reason(str(err))
     return result.normalized.lower(), None
 
 
