@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Render the main window (jobs in every state), the preview dialog and the settings dialog to
-PNGs in docs/screenshots/, offscreen, over a throw-away data folder and real jobs.
+"""Render the main window (jobs in every state, an S3 upload), the preview dialog, the settings
+dialog and the Open-from-S3 dialog to PNGs in docs/screenshots/, offscreen, over a throw-away data
+folder, real jobs, a local moto S3 server and a throw-away file keyring.
 
     python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import os
 import shutil
 import sys
@@ -76,6 +78,37 @@ def make_jobs(queue, files: Path) -> dict[str, str]:
             "processing": running.id, "pending": pending.id, "_dispatcher": dispatcher}
 
 
+def start_s3(tmp: Path):
+    """A moto S3 server with a bucket of contact exports, and normdesk configured for it; the server."""
+    import boto3
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+    from moto.server import ThreadedMotoServer
+
+    from normdesk.sync.secrets import store_credentials
+    from normdesk.sync.settings import S3Settings, save_settings
+
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp / "keyring.cfg")
+    keyring.set_keyring(backend)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    url = "http://%s:%d" % server.get_host_and_port()
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="shots",
+                      aws_secret_access_key="shots")
+    s3.create_bucket(Bucket="acme-contacts")
+    body = SAMPLE.read_bytes()
+    for key in ("crm/2024-03/customers_march.csv", "crm/2024-03/customers_march_eu.csv", "crm/2024-04/customers_april.csv",
+                "events/trade_show_leads.tsv", "events/webinar_signups.csv", "finance/donors_2023.csv"):
+        s3.put_object(Bucket="acme-contacts", Key=f"normdesk/inbox/{key}", Body=body)
+    s3.put_object(Bucket="acme-contacts", Key="normdesk/inbox/crm/README.pdf", Body=b"%PDF-1.4")
+    save_settings(S3Settings("acme-contacts", "normdesk", "us-east-1", url, "outputs"))
+    store_credentials("AKIAEXAMPLESHOTS", "example-secret")
+    return server
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -91,10 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     from normdesk.gui.main_window import MainWindow
     from normdesk.gui.settings_dialog import SettingsDialog
     from normdesk.gui.settings_store import Settings
+    from normdesk.gui.app import app_icon
     from normdesk.jobs import JobQueue
+    from normdesk.sync.uploader import retry_upload
 
     app = QApplication([sys.argv[0]])
     app.setApplicationName("normdesk")
+    app.setWindowIcon(app_icon())
+    server = start_s3(tmp)
     args.out.mkdir(parents=True, exist_ok=True)
     files = tmp / "files"
     files.mkdir()
@@ -108,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         empty.hide()
 
         ids = make_jobs(queue, files)
+        retry_upload(ids["completed"], queue)  # the completed job's output goes to S3 for real
         window = MainWindow(queue, None, Settings())
         window.show()
         wait(app, lambda: window.model.rowCount() == 5)
@@ -118,6 +156,21 @@ def main(argv: list[str] | None = None) -> int:
         window.select_job(ids["failed"])
         settle(app)
         window.grab().save(str(args.out / "main_window_failed_job.png"))
+        window.select_job(ids["completed"])
+        window.details.stack.currentWidget().verticalScrollBar().setValue(0)
+        settle(app)
+        window.grab().save(str(args.out / "main_window_sync.png"))
+
+        s3_dialog = window.open_from_s3()
+        wait(app, lambda: s3_dialog.list_button.isEnabled())
+        s3_dialog.prefix.setText("inbox/")
+        s3_dialog.refresh()
+        wait(app, lambda: s3_dialog.list_button.isEnabled())
+        s3_dialog.filter.setText("customers")
+        s3_dialog.select_keys(["normdesk/inbox/crm/2024-03/customers_march.csv"])
+        settle(app)
+        s3_dialog.grab().save(str(args.out / "s3_open_dialog.png"))
+        s3_dialog.reject()
 
         dialog = window.open_files([files / "customers_march.csv"])
         dialog.resize(1100, 760)
@@ -148,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         ids["_dispatcher"].close()
     finally:
         queue.close()
+        server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     for png in sorted(args.out.glob("*.png")):
         print(png)

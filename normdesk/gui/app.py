@@ -4,18 +4,66 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from normdesk import __version__
 from normdesk.engine import NormdeskError
 from normdesk.gui.main_window import MainWindow
 from normdesk.gui.settings_store import load_settings, policy_for
+from normdesk.gui.tasks import run_task
 from normdesk.jobs import JobQueue
+from normdesk.selftest import resources_dir
 from normdesk.workers import WorkerPool
 
 log = logging.getLogger(__name__)
+
+
+def app_icon() -> QIcon:
+    """The normdesk icon from resources/ (source tree or frozen app)."""
+    return QIcon(str(resources_dir() / "icons" / "normdesk.png"))
+
+
+def register_s3_hooks() -> bool:
+    """``normdesk.sync.register_hooks()`` (reads the settings and probes the keyring: off the GUI thread)."""
+    from normdesk.sync import register_hooks
+
+    return register_hooks()
+
+
+def resume_s3_uploads(queue: Any) -> int:
+    from normdesk.sync import resume_pending_uploads
+
+    return resume_pending_uploads(queue)
+
+
+def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
+    """Register the S3 upload hook (in the background), then take the data folder and run its jobs,
+    then resume interrupted uploads (in the background). The hook comes first so that a job that
+    completes at once, or whose hooks a kill interrupted, is uploaded too. S3 trouble (not
+    configured, no keyring, no network) is logged and never stops the start-up."""
+
+    def take_folder(_registered: Any = None) -> None:
+        if not window.isVisible():  # closed before the hook was registered
+            return
+        try:
+            pool.start()
+        except NormdeskError as err:  # another process owns the data folder (FolderBusy)
+            log.warning("not running jobs here: %s", err)
+            window.set_pool(None)
+            QMessageBox.information(window, "normdesk", "Another normdesk is already processing the jobs of this "
+                                    "data folder. This window shows them; they run in the other one.")
+            return
+        run_task(resume_s3_uploads, queue, on_done=lambda n: n and log.info("resuming %d S3 uploads", n),
+                 on_error=lambda msg: log.warning("S3 uploads not resumed: %s", msg), context=window)
+
+    def no_hook(message: str) -> None:
+        log.warning("S3 upload hook not registered: %s", message)
+        take_folder()
+
+    run_task(register_s3_hooks, on_done=take_folder, on_error=no_hook, context=window)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,23 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *(argv or [])])
     app.setApplicationName("normdesk")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(True)
     settings = load_settings()
     queue = JobQueue(policy=policy_for(settings))
-    pool: WorkerPool | None = WorkerPool(queue, concurrency=settings.worker_concurrency)
-    try:
-        pool.start()
-    except NormdeskError as err:  # another process owns the data folder (FolderBusy)
-        log.warning("not running jobs here: %s", err)
-        pool = None
+    pool = WorkerPool(queue, concurrency=settings.worker_concurrency)
     window = MainWindow(queue, pool, settings)
     window.show()
-    if pool is None:
-        QMessageBox.information(window, "normdesk", "Another normdesk is already processing the jobs of this "
-                                "data folder. This window shows them; they run in the other one.")
+    start_jobs(window, queue, pool)
     try:
         return app.exec()
     finally:
-        if pool is not None:
-            pool.stop()
+        pool.stop()
         queue.close()

@@ -156,11 +156,12 @@ class ColumnPlanModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ForegroundRole and col is PreviewColumn.CONFIDENCE and r.detected.type.typed and r.confidence < 0.6:
             return QBrush(QColor("#b45309"))
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:  # every cell: the whole evidence, which the table cuts
+            evidence = f"{r.header}: {r.evidence}" if r.evidence else None
             if col is PreviewColumn.USE_AS and r.changed:
-                return f"Changed from the detected “{choice_label(r.detected)}”: Reset to go back"
-            if col is PreviewColumn.EVIDENCE:
-                return r.evidence
+                changed = f"Changed from the detected “{choice_label(r.detected)}”: Reset to go back"
+                return f"{changed}\n{evidence}" if evidence else changed
+            return evidence
         return None
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from normdesk.gui.column_chart import ColumnChart
-from normdesk.gui.job_model import format_duration, duration_of, status_of
+from normdesk.gui.job_model import duration_of, format_duration, status_of, sync_of, sync_sentence
 
 
 class PathLabel(QLabel):
@@ -47,6 +47,9 @@ class PathLabel(QLabel):
         self.setText(self.fontMetrics().elidedText(self._path, Qt.TextElideMode.ElideMiddle, max(self.width(), 40)))
 
 
+MAX_COLUMN_WIDTH = 120
+
+
 def _section(text: str) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet("font-weight: 600; margin-top: 8px;")
@@ -59,8 +62,9 @@ def _table(headers: list[str]) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.verticalHeader().setDefaultSectionSize(22)
     return table
 
@@ -72,6 +76,9 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
             item = QTableWidgetItem(text)
             item.setToolTip(text)
             table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+    for c in range(table.columnCount() - 1):  # the last column (the reason) keeps room; the cut text is in the tooltips
+        table.setColumnWidth(c, min(table.columnWidth(c), MAX_COLUMN_WIDTH))
     height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
     table.setFixedHeight(min(max(height, 60), 240))
 
@@ -81,6 +88,7 @@ class JobDetails(QWidget):
 
     open_output = Signal(str)
     show_folder = Signal(str)
+    retry_upload = Signal(str)  # job id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,7 +108,7 @@ class JobDetails(QWidget):
         self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._fact_labels: dict[str, QLabel] = {}
         self.input_label, self.output_label = PathLabel(), PathLabel()
-        for key in ("Status", "Input", "Output", "Rows", "Duration", "Error"):
+        for key in ("Status", "Input", "Output", "Rows", "Duration", "Error", "Sync"):
             value = {"Input": self.input_label, "Output": self.output_label}.get(key) or QLabel()
             if key not in ("Input", "Output"):
                 value.setWordWrap(True)
@@ -112,8 +120,12 @@ class JobDetails(QWidget):
         self.folder_button = QPushButton("Show in folder")
         self.open_button.clicked.connect(lambda: self.open_output.emit(self._job.output_path))
         self.folder_button.clicked.connect(lambda: self.show_folder.emit(self._job.output_path))
+        self.retry_upload_button = QPushButton("Retry upload")
+        self.retry_upload_button.setToolTip("Upload this job's files to S3 again now")
+        self.retry_upload_button.clicked.connect(lambda: self.retry_upload.emit(self._job.id))
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.folder_button)
+        buttons.addWidget(self.retry_upload_button)
         buttons.addStretch(1)
 
         self.chart_title = _section("Columns")
@@ -167,6 +179,12 @@ class JobDetails(QWidget):
         facts["Rows"].setText(rows)
         facts["Duration"].setText(format_duration(duration_of(job)) or "—")
         facts["Error"].setText(job.error_message or "—")
+        sync = sync_of(job)
+        facts["Sync"].setText(sync_sentence(job))
+        facts["Sync"].setStyleSheet("color: #b91c1c;" if sync.get("state") == "failed" else "")
+        self.facts.setRowVisible(facts["Sync"], bool(sync))
+        self.retry_upload_button.setVisible(sync.get("state") == "failed")
+        self.retry_upload_button.setEnabled(True)
         has_output = status == "completed" and bool(job.output_path) and Path(job.output_path).exists()
         self.open_button.setEnabled(has_output)
         self.folder_button.setEnabled(bool(job.output_path) and Path(job.output_path).parent.exists())
@@ -193,7 +211,7 @@ class JobDetails(QWidget):
         _fill(self.plan_table, rows)
         self.plan_table.setVisible(bool(rows))
         self.plan_options.setText(
-            note + f"Country {plan.get('country', 'US')} · accents "
+            note + (f"Sheet {plan['sheet']} · " if plan.get("sheet") else "") + f"Country {plan.get('country', 'US')} · accents "
             f"{'kept' if plan.get('preserve_accents') else 'folded'} · output {plan.get('output_format', 'csv')}"
         )
         for widget in (self.plan_title, self.plan_options):

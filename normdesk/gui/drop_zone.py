@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
-import normdesk
+from normdesk.selftest import resources_dir
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
 FILE_FILTER = "Contact files (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls);;All files (*)"
@@ -17,14 +16,8 @@ FILE_FILTER = "Contact files (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls);;All files 
 
 def sample_file() -> Path | None:
     """The bundled sample (source tree or frozen app), if it is there."""
-    roots = [Path(normdesk.__file__).resolve().parent.parent]
-    if hasattr(sys, "_MEIPASS"):
-        roots.insert(0, Path(sys._MEIPASS))
-    for root in roots:
-        path = root / "resources" / "sample_contacts.csv"
-        if path.is_file():
-            return path
-    return None
+    path = resources_dir().resolve() / "sample_contacts.csv"
+    return path if path.is_file() else None
 
 
 def dropped_files(mime: QMimeData) -> list[str]:

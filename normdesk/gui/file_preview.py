@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastexcel
 import polars as pl
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -46,14 +48,19 @@ class LoadedFile:
     columns: list[str]
     sample: pl.DataFrame
     detection: FileDetection
+    sheet: str | None = None  # the Excel sheet shown
+    sheets: tuple[str, ...] = ()  # every sheet of an Excel workbook
 
 
 def load_preview(path: Path, sheet: str | None = None) -> LoadedFile:
-    """Read the first rows of ``path`` and detect its columns (runs in a worker thread)."""
+    """Read the first rows of ``path`` (of ``sheet`` in a workbook, by default its first) and
+    detect its columns (runs in a worker thread)."""
     with open_source(path, sheet) as source:
         sample = source.sample(SAMPLE_ROWS)
         header, columns = list(source.header), list(source.columns)
-    return LoadedFile(path, header, columns, sample, FileDetection(str(path), detect_columns(sample)))
+        sheet = getattr(source, "sheet", None)
+    sheets = tuple(fastexcel.read_excel(path).sheet_names) if sheet is not None else ()
+    return LoadedFile(path, header, columns, sample, FileDetection(str(path), detect_columns(sample)), sheet, sheets)
 
 
 def before_after(values: list[str], choice: Any, country: str, preserve_accents: bool) -> list[tuple[str, str, str, int, str]]:
@@ -69,7 +76,10 @@ def before_after(values: list[str], choice: Any, country: str, preserve_accents:
 
 
 class FilePreview(QWidget):
-    """The preview of one file, or of several files with the same columns (one shared plan)."""
+    """The preview of one file, or of several files with the same columns (one shared plan).
+    ``sheet_chosen(name)``: the user picked another sheet of the workbook (the dialog reloads)."""
+
+    sheet_chosen = Signal(str)
 
     def __init__(self, loaded: LoadedFile, extra_paths: list[Path] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +116,19 @@ class FilePreview(QWidget):
         header.setSectionResizeMode(PreviewColumn.USE_AS, QHeaderView.ResizeMode.Fixed)
         self.columns_view.setColumnWidth(PreviewColumn.USE_AS, 200)
 
+        self.evidence_label = QLabel()
+        self.evidence_label.setWordWrap(True)
+        self.evidence_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.evidence_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.evidence_label.setStyleSheet("color: #374151;")
+
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.addItems(loaded.sheets)
+        self.sheet_combo.setCurrentText(loaded.sheet or "")
+        self.sheet_combo.setToolTip("The sheet of the workbook to normalize")
+        self.sheet_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.sheet_combo.currentTextChanged.connect(self._sheet_changed)
+
         self.reset_button = QPushButton("Reset to detected")
         self.reset_button.setToolTip("Use the detected type again for the selected column")
         self.reset_all_button = QPushButton("Reset all")
@@ -132,13 +155,21 @@ class FilePreview(QWidget):
         top = QWidget()
         top_lay = QVBoxLayout(top)
         top_lay.setContentsMargins(0, 0, 0, 0)
-        top_lay.addWidget(note)
+        note_row = QHBoxLayout()
+        note_row.addWidget(note, 1)
+        if len(loaded.sheets) > 1:
+            sheet_label = QLabel("Sheet:")
+            sheet_label.setBuddy(self.sheet_combo)
+            note_row.addWidget(sheet_label)
+            note_row.addWidget(self.sheet_combo)
+        top_lay.addLayout(note_row)
         top_lay.addWidget(self.sample_view)
 
         cols = QWidget()
         cols_lay = QVBoxLayout(cols)
         cols_lay.setContentsMargins(0, 0, 0, 0)
-        cols_lay.addWidget(self.columns_view)
+        cols_lay.addWidget(self.columns_view, 1)
+        cols_lay.addWidget(self.evidence_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.reset_button)
         buttons.addWidget(self.reset_all_button)
@@ -192,7 +223,7 @@ class FilePreview(QWidget):
         country, accents = self._options
         return plan_from_detection(
             self.file.detection, overrides=self.columns_model.overrides(),
-            country=country, preserve_accents=accents, output_format=output_format,
+            country=country, preserve_accents=accents, output_format=output_format, sheet=self.file.sheet,
         )
 
     def apply_plan(self, plan: Plan) -> None:
@@ -205,6 +236,11 @@ class FilePreview(QWidget):
         if row >= 0:
             self.columns_model.reset([row])
 
+    def _sheet_changed(self, name: str) -> None:
+        if name and name != self.file.sheet:
+            self.sheet_combo.setEnabled(False)  # until the dialog shows the new sheet
+            self.sheet_chosen.emit(name)
+
     def _sample_column_selected(self, current, _previous) -> None:
         if current.isValid() and current.column() != self.selected_row():
             self.select_column(current.column())
@@ -212,6 +248,8 @@ class FilePreview(QWidget):
     def _selection_changed(self) -> None:
         row = self.selected_row()
         self.reset_button.setEnabled(row >= 0 and self.columns_model.rows()[row].changed)
+        r = self.columns_model.rows()[row] if row >= 0 else None
+        self.evidence_label.setText(f"{r.header}: {r.evidence or 'no evidence'}" if r else "")
         self._refresh_after()
 
     def _refresh_after(self) -> None:

@@ -23,7 +23,8 @@ class JobColumn(IntEnum):
     INVALID = 5
     CREATED = 6
     DURATION = 7
-    ERROR = 8
+    SYNC = 8
+    ERROR = 9
 
 
 HEADERS = {
@@ -35,6 +36,7 @@ HEADERS = {
     JobColumn.INVALID: "Invalid",
     JobColumn.CREATED: "Created",
     JobColumn.DURATION: "Duration",
+    JobColumn.SYNC: "Sync",
     JobColumn.ERROR: "Error",
 }
 
@@ -48,6 +50,9 @@ STATUS_COLORS = {
     "failed": QColor("#b91c1c"),
     "cancelled": QColor("#92400e"),
 }
+
+
+SYNC_COLORS = {"done": QColor("#15803d"), "failed": QColor("#b91c1c"), "uploading": QColor("#2563eb")}
 
 
 def status_of(job: Any) -> str:
@@ -79,6 +84,38 @@ def _short_time(ts: float) -> str:
     if when.date() == now.date():
         return when.strftime("%H:%M:%S")
     return when.strftime("%b %d %H:%M") if when.year == now.year else when.strftime("%Y-%m-%d")
+
+
+def sync_of(job: Any) -> dict:
+    """The job's S3 sync state (``job.extra["sync"]``), {} when it was never synced."""
+    return dict((job.extra or {}).get("sync") or {})
+
+
+def sync_text(job: Any) -> str:
+    """The Sync column: empty without S3, else "waiting", "uploading 40%", "uploaded", "upload failed"."""
+    state = sync_of(job)
+    kind = state.get("state")
+    if kind == "uploading":
+        return f"uploading {float(state.get('progress') or 0):.0%}"
+    return {"pending": "waiting", "done": "uploaded", "failed": "upload failed"}.get(kind, "")
+
+
+def sync_sentence(job: Any) -> str:
+    """The details pane's line: where the files went, how far the upload is, or why it failed."""
+    state = sync_of(job)
+    kind = state.get("state")
+    if kind == "done":
+        keys = [k for k in (job.output_key, job.input_key) if k]
+        return "Uploaded to " + ", ".join(keys) if keys else "Uploaded"
+    if kind == "uploading":
+        return f"Uploading {float(state.get('progress') or 0):.0%}"
+    if kind == "pending":
+        return "Waiting to upload"
+    if kind == "failed":
+        text = f"Upload failed: {state.get('error') or 'unknown reason'}"
+        retry_at = timestamp(state.get("next_retry_at"))
+        return text + (f" — retrying at {_short_time(retry_at)}" if retry_at else " — no more automatic retries")
+    return ""
 
 
 def format_duration(seconds: float | None) -> str:
@@ -210,10 +247,14 @@ class JobTableModel(QAbstractTableModel):
                 return str(job.input_path) + (f"\n→ {job.output_path}" if job.output_path else "")
             if col is JobColumn.ERROR and job.error_message:
                 return job.error_message
+            if col is JobColumn.SYNC and sync_of(job):
+                return sync_sentence(job)
             if col is JobColumn.CREATED and timestamp(job.created_at) is not None:
                 return datetime.fromtimestamp(timestamp(job.created_at)).strftime("%Y-%m-%d %H:%M:%S")
         if role == Qt.ItemDataRole.ForegroundRole and col is JobColumn.STATUS:
             return QBrush(STATUS_COLORS.get(status_of(job), QColor("#374151")))
+        if role == Qt.ItemDataRole.ForegroundRole and col is JobColumn.SYNC and sync_of(job).get("state") in SYNC_COLORS:
+            return QBrush(SYNC_COLORS[sync_of(job)["state"]])
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (JobColumn.VALID, JobColumn.INVALID, JobColumn.DURATION):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -256,6 +297,8 @@ class JobTableModel(QAbstractTableModel):
             return "" if ts is None else _short_time(ts)
         if col is JobColumn.DURATION:
             return format_duration(duration_of(job, time.time()))
+        if col is JobColumn.SYNC:
+            return sync_text(job)
         if status_of(job) == "cancelled" or not job.error_message:
             return ""
         return job.error_message.splitlines()[0]

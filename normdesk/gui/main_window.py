@@ -28,13 +28,15 @@ from normdesk.gui.desktop import open_path, show_in_folder
 from normdesk.gui.details_pane import JobDetails
 from normdesk.gui.drop_zone import DropZone, choose_files, dropped_files
 from normdesk.gui.job_feed import JobFeed
-from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of
+from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of, sync_of
 from normdesk.gui.notifier import Banner, Notifier
 from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.progress_delegate import ProgressDelegate
+from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
 from normdesk.gui.settings_dialog import SettingsDialog
 from normdesk.gui.settings_store import Settings, load_settings, policy_for, save_settings
 from normdesk.gui.stats_strip import StatsStrip
+from normdesk.gui.tasks import run_task
 
 FINISHED = ("completed", "failed", "cancelled")
 
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self.resize(1320, 780)
         self._last_status: dict[str, str] = {}
         self._stats: Any = None
+        self._s3_urls: dict[Path, str] = {}  # downloaded file -> the s3:// URL it came from
 
         self.model = JobTableModel(self)
         self.proxy = JobSortProxy(self)
@@ -69,17 +72,19 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for col, width in ((JobColumn.FILE, 170), (JobColumn.TYPE, 78), (JobColumn.STATUS, 86),
-                           (JobColumn.PROGRESS, 170), (JobColumn.VALID, 64), (JobColumn.INVALID, 64),
-                           (JobColumn.CREATED, 96), (JobColumn.DURATION, 72)):
+        for col, width in ((JobColumn.FILE, 160), (JobColumn.TYPE, 70), (JobColumn.STATUS, 86),
+                           (JobColumn.PROGRESS, 140), (JobColumn.VALID, 58), (JobColumn.INVALID, 58),
+                           (JobColumn.CREATED, 72), (JobColumn.DURATION, 66), (JobColumn.SYNC, 92)):
             self.table.setColumnWidth(col, width)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnHidden(JobColumn.SYNC, True)  # shown once a job has an S3 sync state
         self.table.doubleClicked.connect(lambda _i: self.open_selected_output())
 
         self.details = JobDetails()
         self.details.open_output.connect(open_path)
         self.details.show_folder.connect(show_in_folder)
+        self.details.retry_upload.connect(self.retry_upload)
 
         self._build_actions()
         self.banner = Banner()
@@ -95,7 +100,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([880, 440])
+        split.setSizes([920, 400])
         jobs_page = QWidget()
         jobs_lay = QVBoxLayout(jobs_page)
         jobs_lay.setContentsMargins(0, 0, 0, 0)
@@ -147,12 +152,15 @@ class MainWindow(QMainWindow):
         self.open_output_action = action("Open output", "Ctrl+Return", self.open_selected_output, sp.SP_FileIcon)
         self.folder_action = action("Show in folder", "Ctrl+Shift+O", self.show_selected_folder, sp.SP_DirOpenIcon)
         self.remove_action = action("Remove", QKeySequence.StandardKey.Delete, self.remove_selected, sp.SP_TrashIcon)
+        self.s3_action = action("Open from S3…", "Ctrl+Shift+S", self.open_from_s3, sp.SP_DriveNetIcon)
         self.settings_action = action("Settings…", "Ctrl+,", self.edit_settings, sp.SP_FileDialogDetailedView)
         quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close)
         self.job_actions = (self.retry_action, self.cancel_action, self.open_output_action,
                             self.folder_action, self.remove_action)
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.open_action, self.settings_action])
+        file_menu.addActions([self.open_action, self.s3_action, self.settings_action])
+        file_menu.aboutToShow.connect(self._update_s3_action)
+        self._update_s3_action()
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         self.menuBar().addMenu("&Jobs").addActions(list(self.job_actions))
@@ -169,6 +177,11 @@ class MainWindow(QMainWindow):
         bar.addWidget(spacer)
         bar.addAction(self.settings_action)
         self.addToolBar(bar)
+
+    def _update_s3_action(self) -> None:
+        self.s3_action.setEnabled(s3_configured())
+        self.s3_action.setToolTip("Download contact files from the S3 bucket and open them" if self.s3_action.isEnabled()
+                                  else "Set up S3 in Settings first")
 
     def _context_menu(self, pos) -> None:
         if not self.table.indexAt(pos).isValid():
@@ -215,6 +228,19 @@ class MainWindow(QMainWindow):
         if jobs:
             show_in_folder(jobs[0].output_path)
 
+    def retry_upload(self, job_id: str) -> None:
+        """Upload the job's files again now, off the GUI thread."""
+        from normdesk.sync.uploader import retry_upload
+
+        self.details.retry_upload_button.setEnabled(False)
+        self.statusBar().showMessage("Uploading again…", 5000)
+        run_task(retry_upload, job_id, self.queue, on_done=lambda _state: self.feed.poll(force=True),
+                 on_error=self._upload_retry_failed, context=self)
+
+    def _upload_retry_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Upload failed: {message}", 8000)
+        self.feed.poll(force=True)
+
     def _update_actions(self) -> None:
         statuses = {status_of(j) for j in self.selected_jobs()}
         self.retry_action.setEnabled(bool(statuses & {"failed", "cancelled"}))
@@ -231,6 +257,7 @@ class MainWindow(QMainWindow):
     # -- queue snapshots ----------------------------------------------------------------------
     def _apply_snapshot(self, jobs: list[Any], stats: Any) -> None:
         self.model.set_jobs(jobs)
+        self.table.setColumnHidden(JobColumn.SYNC, not any(sync_of(j) for j in jobs))
         self._stats = stats
         self._show_stats()
         self.pages.setCurrentIndex(1 if jobs else 0)
@@ -274,11 +301,26 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_from_s3(self) -> S3OpenDialog | None:
+        """List the S3 bucket, download the chosen files, then preview them as dropped files."""
+        if not s3_configured():
+            self._update_s3_action()
+            return None
+        dialog = S3OpenDialog(self)
+        dialog.downloaded.connect(self._open_downloaded)
+        dialog.open()
+        return dialog
+
+    def _open_downloaded(self, files: list[tuple[Path, str]]) -> None:
+        self._s3_urls.update({Path(path).resolve(): url for path, url in files})
+        self.open_files([path for path, _ in files])
+
     def submit(self, jobs: Sequence[tuple[Path, Path, Plan]]) -> list[Any]:
         submitted = []
         for input_path, output_path, plan in jobs:
             try:
-                submitted.append(self.queue.submit(input_path, output_path, plan))
+                submitted.append(self.queue.submit(input_path, output_path, plan,
+                                                   input_key=self._s3_urls.get(Path(input_path).resolve())))
             except InputError as err:
                 QMessageBox.warning(self, "normdesk", str(err))
         self.feed.poll()
@@ -301,6 +343,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.settings())
+        self._update_s3_action()  # the S3 page saves by itself
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -308,6 +351,11 @@ class MainWindow(QMainWindow):
         self.queue.policy = policy_for(settings)
         if self.pool is not None:
             self.pool.concurrency = settings.worker_concurrency
+        self._show_stats()
+
+    def set_pool(self, pool: Any | None) -> None:
+        """Forget the worker pool (None: another process runs the jobs; the window only shows them)."""
+        self.pool = pool
         self._show_stats()
 
     def running_count(self) -> int:

@@ -34,17 +34,30 @@ from normdesk.gui.file_preview import FilePreview, LoadedFile, load_preview
 from normdesk.gui.settings_store import Settings
 from normdesk.gui.tasks import run_task
 from normdesk.jobs.queue import default_output_path
+from normdesk.paths import data_dir
+
+
+def documents_folder() -> Path:
+    """Documents/normdesk: where outputs go when they cannot go beside their input."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return (Path(documents) if documents else Path.home() / "Documents") / "normdesk"
+
+
+def _app_managed(path: Path) -> bool:
+    """The bundled sample (maybe read-only inside an installed app) or a file downloaded from S3
+    into the data folder: never write beside these."""
+    return path == sample_file() or path.is_relative_to(data_dir().resolve())
 
 
 def output_path_for(input_path: Path, folder: str, output_format: str, taken: set[Path]) -> Path:
-    """``<stem>.normalized.<ext>`` in ``folder``, else beside the input (in Documents for the
-    bundled sample or a read-only folder); a number is added when that file exists or another
-    job of this batch writes there."""
+    """``<stem>.normalized.<ext>`` in ``folder``, else beside the input (in Documents/normdesk for
+    the bundled sample, an S3 download or a read-only folder); a number is added when that file
+    exists or another job of this batch writes there."""
     base = default_output_path(input_path, output_format)
     if folder:
         base = Path(folder) / base.name
-    elif not os.access(input_path.parent, os.W_OK) or input_path == sample_file():
-        base = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)) / base.name
+    elif _app_managed(input_path) or not os.access(input_path.parent, os.W_OK):
+        base = documents_folder() / base.name
     candidate, n = base, 2
     while candidate in taken or candidate.exists():
         candidate = base.with_name(f"{input_path.stem}.normalized-{n}.{output_format}")
@@ -135,6 +148,7 @@ class PreviewDialog(QDialog):
         return [w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), FilePreview)]
 
     def jobs(self) -> list[tuple[Path, Path, Plan]]:
+        """(input, output, plan) of each file; the output folders exist (created when missing)."""
         taken: set[Path] = set()
         out = []
         fmt = self.format.currentText()
@@ -142,12 +156,16 @@ class PreviewDialog(QDialog):
             plan = preview.plan(fmt)
             for path in preview.paths:
                 out.append((path, output_path_for(path, self.folder.text().strip(), fmt, taken), plan))
+        for folder in {output.parent for _, output, _ in out}:
+            folder.mkdir(parents=True, exist_ok=True)
         return out
 
     def accept(self) -> None:
-        folder = self.folder.text().strip()
-        if folder and not Path(folder).is_dir():
-            QMessageBox.warning(self, "normdesk", f"The output folder does not exist: {folder}")
+        try:
+            self.jobs()  # creates the output folders now, so that a problem is said here
+        except OSError as err:
+            QMessageBox.warning(self, "normdesk", f"Cannot create the output folder: {err.strerror or err} "
+                                f"({err.filename or self.folder.text().strip()})")
             return
         super().accept()
 
@@ -163,16 +181,14 @@ class PreviewDialog(QDialog):
     def _maybe_build(self) -> None:
         if len(self._loaded) + len(self._errors) < len(self.paths):
             return
-        groups: dict[tuple[str, ...], list[Path]] = {}
-        for path in self.paths:  # files with the same columns share one plan
+        groups: dict[tuple, list[Path]] = {}
+        for path in self.paths:  # files with the same columns share one plan; a workbook with sheets to pick, its own
             if path in self._loaded:
-                groups.setdefault(tuple(self._loaded[path].columns), []).append(path)
+                loaded = self._loaded[path]
+                key = (tuple(loaded.columns), loaded.sheet, path if len(loaded.sheets) > 1 else None)
+                groups.setdefault(key, []).append(path)
         for paths in groups.values():
-            preview = FilePreview(self._loaded[paths[0]], paths[1:])
-            preview.set_options(self.country.country(), self.accents.isChecked())
-            title = paths[0].name + (f" + {len(paths) - 1} more" if len(paths) > 1 else "")
-            self.tabs.addTab(preview, title)
-            self.tabs.setTabToolTip(self.tabs.count() - 1, "\n".join(str(p) for p in paths))
+            self._add_preview(self._loaded[paths[0]], paths[1:])
         for path, message in self._errors.items():
             label = QLabel(f"<b>{path.name}</b> cannot be read:<br>{message}")
             label.setWordWrap(True)
@@ -180,6 +196,39 @@ class PreviewDialog(QDialog):
             self.tabs.addTab(label, f"⚠ {path.name}")
         self.stack.setCurrentIndex(1)
         self._set_ready(bool(groups))
+
+    def _add_preview(self, loaded: LoadedFile, extra: list[Path], index: int | None = None) -> FilePreview:
+        preview = FilePreview(loaded, extra)
+        preview.set_options(self.country.country(), self.accents.isChecked())
+        preview.sheet_chosen.connect(lambda sheet, p=preview: self._load_sheet(p, sheet))
+        paths = preview.paths
+        title = paths[0].name + (f" + {len(paths) - 1} more" if len(paths) > 1 else "")
+        index = self.tabs.insertTab(self.tabs.count() if index is None else index, preview, title)
+        self.tabs.setTabToolTip(index, "\n".join(str(p) for p in paths))
+        return preview
+
+    def _load_sheet(self, preview: FilePreview, sheet: str) -> None:
+        """Read another sheet of the preview's workbook in the background, then show it in its tab."""
+        self._set_ready(False)
+        run_task(load_preview, preview.file.path, sheet,
+                 on_done=lambda loaded: self._sheet_loaded(preview, loaded),
+                 on_error=lambda msg: self._sheet_failed(preview, msg), context=self)
+
+    def _sheet_loaded(self, old: FilePreview, loaded: LoadedFile) -> None:
+        index = self.tabs.indexOf(old)
+        if index >= 0:
+            self.tabs.removeTab(index)
+            self.tabs.setCurrentWidget(self._add_preview(loaded, old.paths[1:], index))
+            old.deleteLater()
+        self._set_ready(True)
+
+    def _sheet_failed(self, preview: FilePreview, message: str) -> None:
+        self._set_ready(True)
+        preview.sheet_combo.blockSignals(True)
+        preview.sheet_combo.setCurrentText(preview.file.sheet or "")
+        preview.sheet_combo.blockSignals(False)
+        preview.sheet_combo.setEnabled(True)
+        QMessageBox.warning(self, "normdesk", message)
 
     def _set_ready(self, ready: bool) -> None:
         for widget in (self.run_button, self.save_plan_button, self.load_plan_button):
