@@ -88,6 +88,12 @@ def test_street_part_keeps_place_out_of_components():
     assert out.select("city", "state", "zip").null_count().row(0) == (3, 3, 3)
 
 
+def test_socrata_location_cells_lose_their_geocode():
+    out = run(["14 Stonecroft Dr\nHebron, CT 06248\n(41.65, -72.36)"]).row(0, named=True)
+    assert out["value"] == "14 Stonecroft Dr, Hebron, CT 06248"
+    assert (out["line2"], out["city"], out["zip"]) == (None, "Hebron", "06248")
+
+
 def test_incomplete_full_address_is_valid():
     out = run(["123 Main St", "123 Main St, Springfield"])
     assert out["reason"].to_list() == [None, None]
@@ -102,6 +108,8 @@ def test_incomplete_full_address_is_valid():
         ("Springfield, IL 62704", NO_STREET),
         ("PO", NO_STREET),  # a box type without a number is no PO box
         ("PO Box, Austin, TX", NO_STREET),
+        ("(41.65, -72.36)", NO_STREET),  # a geocode alone
+        (",;", NO_STREET),
         ("Main St & 1st Ave", NO_NUMBER),
         ("Main Street, Springfield, IL", NO_NUMBER),
         ("123 Main St, Toronto, ON", NOT_A_STATE),

@@ -249,7 +249,10 @@ def from_tokens(tokens: list[tuple[str, str]]) -> tuple[str | None, ...]:
 
 def parse_slow(text: str) -> tuple[str | None, ...]:
     """Parts of one address through usaddress; never raises on bad input."""
-    return from_tokens(repair(usaddress.parse(text)))
+    tokens = usaddress.parse(text)
+    if not tokens:  # nothing usaddress can read (e.g. only a geocode)
+        return (None,) * 5 + (NO_STREET,)
+    return from_tokens(repair(tokens))
 
 
 # -- fast path: one regular expression over the column ------------------------------------------
@@ -363,7 +366,9 @@ class AddressNormalizer(Normalizer):
 
     def parts(self, stripped: pl.Series) -> pl.DataFrame:
         """Upper-case parts of each value (fast path first), plus ``hit``: decided by the fast path."""
-        clean = stripped.str.replace_all(r"\s*[\r\n]+\s*", ", ").str.replace_all(r"\s+", " ")
+        # Socrata-style "location" cells end with the geocode: "12 Elm St\nHebron, CT 06248\n(41.65, -72.36)"
+        clean = stripped.str.replace(r"\s*\(\s*-?\d{1,3}\.\d+\s*,\s*-?\d{1,3}\.\d+\s*\)\s*$", "")
+        clean = clean.str.replace_all(r"\s*[\r\n]+\s*", ", ").str.replace_all(r"\s+", " ")
         clean = clean.str.replace_all(r"\s*,[\s,]*", ", ").str.strip_chars(" ,")
         if self.fast_path:
             fast = parse_fast(clean)

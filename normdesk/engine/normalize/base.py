@@ -19,8 +19,10 @@ once, and remembered across chunks in a bounded cache.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, ClassVar, Sequence
 
 import polars as pl
@@ -28,6 +30,7 @@ import polars as pl
 from normdesk.engine.types import ColumnType, Outcome
 
 VALUE, OUTCOME, REASON = "value", "outcome", "reason"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +67,30 @@ def map_distinct(
 ) -> pl.DataFrame:
     """Apply a per-value Python function once per distinct non-null value of ``values``.
 
-    ``compute(text)`` returns one item per name in ``fields``. The result has one row per
-    input row (nulls where the input is null), in input order.
+    ``compute(text)`` returns one item per name in ``fields``, the last of which is ``reason``.
+    Should a library raise on some odd value, that value is reported invalid (kept as it was)
+    instead of failing the whole file. The result has one row per input row (nulls where the
+    input is null), in input order.
     """
+    assert fields[-1] == REASON, "the last field of a slow path is the reason"
+    guarded = partial(_guarded, compute, len(fields))
     uniq = values.drop_nulls().unique(maintain_order=True)
     keys = uniq.to_list()
-    results = cache.get_many(keys, compute) if cache is not None else [compute(k) for k in keys]
+    results = cache.get_many(keys, guarded) if cache is not None else [guarded(k) for k in keys]
     table = pl.DataFrame(
         {"__key": uniq, **{f: [r[i] for r in results] for i, f in enumerate(fields)}},
         schema={"__key": pl.Utf8, **{f: pl.Utf8 for f in fields}},
     )
     joined = values.rename("__key").to_frame().join(table, on="__key", how="left", maintain_order="left")
     return joined.drop("__key")
+
+
+def _guarded(compute: Callable[[str], tuple[str | None, ...]], width: int, text: str) -> tuple[str | None, ...]:
+    try:
+        return compute(text)
+    except Exception as err:  # a library bug on one value must not lose the file
+        log.warning("normalizer failed on a value: %s: %s", type(err).__name__, err)
+        return (None,) * (width - 1) + (f"could not be parsed ({type(err).__name__})",)
 
 
 class Normalizer(ABC):
