@@ -21,7 +21,6 @@ from normdesk.gui.app import main  # noqa: E402
 from normdesk.gui.job_model import JobColumn  # noqa: E402
 from normdesk.gui.main_window import MainWindow  # noqa: E402
 from normdesk.gui.preview_dialog import PreviewDialog  # noqa: E402
-from normdesk.gui.s3_open_dialog import S3OpenDialog  # noqa: E402
 from normdesk.gui.settings_store import Settings, save_settings  # noqa: E402
 from normdesk.jobs import JobQueue, hooks  # noqa: E402
 from normdesk.sync import wait_for_uploads  # noqa: E402

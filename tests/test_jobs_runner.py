@@ -22,7 +22,6 @@ from normdesk.jobs.dispatch import Dispatcher, StartLimiter, sweep_part_files
 from normdesk.jobs.lock import DataDirLock, FolderBusy
 from normdesk.jobs.model import JobStatus, Policy
 from normdesk.jobs.queue import JobQueue
-from normdesk.jobs.runner import RunControl
 
 PLAN = Plan.from_dict({"columns": {"name": "name", "phone": "phone", "notes": "none"}})
 CHUNK = 100

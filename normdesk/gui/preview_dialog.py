@@ -8,27 +8,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from normdesk.engine import InputError, Plan
-from normdesk.engine.plan import OUTPUT_FORMATS
-from normdesk.gui.country_combo import CountryCombo
+from normdesk.gui.run_options import RunOptionWidgets
 from normdesk.gui.drop_zone import sample_file
 from normdesk.gui.file_preview import FilePreview, LoadedFile, load_preview
 from normdesk.gui.settings_store import Settings
@@ -85,21 +80,10 @@ class PreviewDialog(QDialog):
         self.stack.addWidget(self.loading)
         self.stack.addWidget(self.tabs)
 
-        self.country = CountryCombo(settings.country)
-        self.accents = QCheckBox("Preserve accents in names")
-        self.accents.setChecked(settings.preserve_accents)
-        self.format = QComboBox()
-        self.format.addItems(OUTPUT_FORMATS)
-        self.format.setCurrentText(settings.output_format)
-        self.folder = QLineEdit(settings.output_folder)
-        self.folder.setPlaceholderText("beside each input file")
-        browse = QToolButton()
-        browse.setText("…")
-        browse.setToolTip("Choose the output folder")
-        browse.clicked.connect(self._choose_folder)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder, 1)
-        folder_row.addWidget(browse)
+        self.options = RunOptionWidgets(settings, self, "Output folder")
+        self.country, self.accents = self.options.country, self.options.accents
+        self.format, self.folder = self.options.format, self.options.folder
+        folder_row = self.options.folder_row()
 
         options = QFormLayout()
         options.addRow("Default country:", self.country)
@@ -242,11 +226,6 @@ class PreviewDialog(QDialog):
     def _current_preview(self) -> FilePreview | None:
         widget = self.tabs.currentWidget()
         return widget if isinstance(widget, FilePreview) else (self.previews() or [None])[0]
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
-        if folder:
-            self.folder.setText(folder)
 
     def _save_plan(self) -> None:
         preview = self._current_preview()

@@ -6,26 +6,19 @@ import importlib.util
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QSpinBox,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from normdesk.engine.plan import OUTPUT_FORMATS
-from normdesk.gui.country_combo import CountryCombo
+from normdesk.gui.run_options import RunOptionWidgets
 from normdesk.gui.settings_store import Settings
 
 
@@ -79,21 +72,10 @@ class SettingsDialog(QDialog):
                                "was changed since. Move outputs you want to keep."))
         self.tabs.addTab(self._page(retention), "Retention")
 
-        self.country = CountryCombo(settings.country)
-        self.accents = QCheckBox("Preserve accents in names")
-        self.accents.setChecked(settings.preserve_accents)
-        self.format = QComboBox()
-        self.format.addItems(OUTPUT_FORMATS)
-        self.format.setCurrentText(settings.output_format)
-        self.folder = QLineEdit(settings.output_folder)
-        self.folder.setPlaceholderText("beside each input file")
-        browse = QToolButton()
-        browse.setText("…")
-        browse.setToolTip("Choose the default output folder")
-        browse.clicked.connect(self._choose_folder)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder, 1)
-        folder_row.addWidget(browse)
+        self.options = RunOptionWidgets(settings, self, "Default output folder")
+        self.country, self.accents = self.options.country, self.options.accents
+        self.format, self.folder = self.options.format, self.options.folder
+        folder_row = self.options.folder_row()
         defaults = QFormLayout()
         defaults.addRow("Default country:", self.country)
         defaults.addRow("", self.accents)
@@ -127,11 +109,6 @@ class SettingsDialog(QDialog):
         from normdesk.gui.s3_page import S3SettingsPage
 
         return S3SettingsPage()
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Default output folder", self.folder.text())
-        if folder:
-            self.folder.setText(folder)
 
     def accept(self) -> None:
         folder = self.folder.text().strip()
