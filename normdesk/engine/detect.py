@@ -500,8 +500,8 @@ def _decide(name: str, st: dict[str, float] | None, phone_rate: float) -> Column
     score = total(best)
     if score < THRESHOLD:
         reason = "no contact type fits"
-        if best.score > 0.1:
-            reason += f": best guess {best.type.value}, {best.evidence}"
+        if best.score > 0.25:  # worth naming: a near miss the user may want to override
+            reason += f": closest is {best.type.value}, {best.evidence}"
         return ColumnDetection(name, ColumnType.UNKNOWN, round(min(1.0, max(0.5, 1 - score)), 2),
                                reason + (f"; {header}" if header else ""))
     part = best.part
