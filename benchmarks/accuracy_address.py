@@ -4,7 +4,7 @@
     python benchmarks/accuracy_address.py [--gen-rows 20000] [--speed-rows 100000]
 
 Accuracy: exact match of street line (line1), unit (line2), city, state and ZIP5 against
-- the usaddress labeled flat file (/work/shared/bench-data/usaddress), test and train splits:
+- the usaddress labeled flat file (../shared/bench-data/usaddress), test and train splits:
   the expected value is the gold token labels put through the same Publication 28
   standardization and rendering (so it measures parsing, not style);
 - the gen_contacts truth (house number + street, unit, city, state, zip5), standardized alike.
@@ -36,7 +36,7 @@ from normdesk.engine.normalize.address import (
 from normdesk.engine.normalize.base import NormalizeOptions
 from normdesk.engine.normalize.usps import DIRECTIONALS, SUFFIXES, lookup_key
 
-SHARED = Path("/work/shared")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 FLAT = SHARED / "bench-data" / "usaddress" / "usaddress_labeled_flat.csv"
 GEN = SHARED / "bench" / "gen_contacts.py"
 FIELDS = ("line1", "line2", "city", "state", "zip5")

@@ -2,7 +2,7 @@
 
     python benchmarks/accuracy_name.py [--rows 20000] [--speed 100000]
 
-Data: /work/shared/bench-data/probablepeople (person rows), the nameparser test cases (only the
+Data: ../shared/bench-data/probablepeople (person rows), the nameparser test cases (only the
 fields each case asserts), and the truth file of gen_contacts (generated into a temporary folder).
 A field matches when it equals the label after case folding, accent folding, and dropping dots,
 commas and extra spaces ("JOHN Q." == "John Q"). first/last count over every row (an empty label
@@ -27,8 +27,8 @@ import polars as pl
 from normdesk.engine.normalize.base import NormalizeOptions
 from normdesk.engine.normalize.name import NameNormalizer, _clean_expr, _fast_frame, fold_accents
 
-DATA = Path("/work/shared/bench-data")
-GEN = Path("/work/shared/bench/gen_contacts.py")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "bench-data"
+GEN = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_contacts.py"
 FIELDS = ("title", "first", "middle", "last", "suffix")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure column type detection: precision, recall and F1 per type on two sets.
 
-    python benchmarks/detect_eval.py [--bench-data /work/shared/bench-data] [--no-write]
+    python benchmarks/detect_eval.py [--bench-data ../shared/bench-data] [--no-write]
 
 1. real: the government CSVs of bench-data/semantic-types with the labels of reference_subset.csv
    (NAME.FIRST/LAST/MIDDLE(_INITIAL) -> name part, NAME.FIRST_LAST/LAST_FIRST -> name, EMAIL -> email,
@@ -384,7 +384,7 @@ def speed() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bench-data", type=Path, default=Path("/work/shared/bench-data"))
+    ap.add_argument("--bench-data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "bench-data")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/DETECTION.md alone")
     ap.add_argument("--misses", type=int, default=40)
     args = ap.parse_args()

@@ -1,4 +1,4 @@
-"""Conformance of sniff + reader against third-party CSV test suites in /work/shared/bench-data.
+"""Conformance of sniff + reader against third-party CSV test suites in ../shared/bench-data.
 
 Each case is one test id. Where our expectation differs from the suite's on purpose, the case
 is listed in a DIFFERENCES table with the reason and what we expect instead; cases that do not
@@ -16,9 +16,10 @@ import pytest
 
 from normdesk.engine.errors import InputError
 from normdesk.engine.reader import open_source
+from shared_data import BENCH_DATA
 
-BENCH = Path("/work/shared/bench-data")
-pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="needs /work/shared/bench-data")
+BENCH = BENCH_DATA
+pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="needs ../shared/bench-data")
 
 
 def parse(path: Path):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from normdesk.engine import detect
 from normdesk.engine.detect import ColumnDetection, FileDetection, detect_columns, header_hint
 from normdesk.engine.types import ColumnType
+from shared_data import BENCH
 
 ROWS = 300
 
@@ -320,9 +321,8 @@ def test_benchmark_workload_is_detected(tmp_path):
     """The shared benchmark generator's messy contacts, with and without their headers."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    gen = Path("/work/shared/bench/gen_contacts.py")
+    gen = BENCH / "gen_contacts.py"
     if not gen.exists():
         pytest.skip("shared benchmark generator not available")
     out = tmp_path / "contacts.csv"

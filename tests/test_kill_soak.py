@@ -25,8 +25,9 @@ from normdesk.engine import Plan, run_file
 from normdesk.engine.writer import PART_SUFFIX
 from normdesk.jobs.model import JobStatus
 from normdesk.jobs.queue import JobQueue
+from shared_data import BENCH
 
-GEN = Path("/work/shared/bench/gen_contacts.py")
+GEN = BENCH / "gen_contacts.py"
 CHUNK_ROWS = 10_000
 PLANS = [
     Plan.from_dict({"columns": {"full_name": "name", "email": "email", "phone": "phone", "address": "address"}}),

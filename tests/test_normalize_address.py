@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -24,8 +23,8 @@ from normdesk.engine.normalize.address import (
     AddressNormalizer,
 )
 from normdesk.engine.types import ColumnType, Outcome
+from shared_data import SHARED
 
-SHARED = Path("/work/shared")
 BENCH_DATA = SHARED / "bench-data" / "usaddress"
 GEN = SHARED / "bench" / "gen_contacts.py"
 needs_shared = pytest.mark.skipif(not BENCH_DATA.is_dir(), reason="shared bench data not present")

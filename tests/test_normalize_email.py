@@ -9,7 +9,6 @@ import random
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -21,10 +20,10 @@ from normdesk.engine.normalize import make_normalizer
 from normdesk.engine.normalize.base import NormalizeOptions
 from normdesk.engine.normalize.email import EmailNormalizer, as_reason, cleanse, fast_normalize, library_normalize
 from normdesk.engine.types import ColumnType, Outcome
+from shared_data import BENCH, BENCH_DATA
 
-BENCH = Path("/work/shared/bench")
-DATA = Path("/work/shared/bench-data/email")
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="needs /work/shared/bench-data")
+DATA = BENCH_DATA / "email"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/bench-data")
 LOCALES = ["en_US", "de_DE", "fr_FR", "pt_BR", "pl_PL", "ru_RU", "ja_JP", "vi_VN"]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,9 +14,9 @@ from normdesk.engine.normalize import make_normalizer
 from normdesk.engine.normalize.base import NormalizeOptions
 from normdesk.engine.normalize.name import NameNormalizer, parse_name
 from normdesk.engine.types import ColumnType, Outcome
+from shared_data import BENCH, BENCH_DATA
 
-BENCH = Path("/work/shared/bench")
-DATA = Path("/work/shared/bench-data")
+DATA = BENCH_DATA
 LOCALES = ["en_US", "en_GB", "en_IE", "de_DE", "fr_FR", "es_ES", "es_MX", "it_IT", "nl_NL",
            "pl_PL", "pt_BR", "sv_SE", "cs_CZ", "tr_TR", "vi_VN", "zh_CN", "ru_RU", "hu_HU"]
 

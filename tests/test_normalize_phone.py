@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import random
-from pathlib import Path
 
 import phonenumbers
 import polars as pl
@@ -22,10 +21,10 @@ from normdesk.engine.normalize.base import NormalizeOptions
 from normdesk.engine.normalize import phone
 from normdesk.engine.normalize.phone import PhoneNormalizer, fast_normalize, library_normalize
 from normdesk.engine.types import ColumnType, Outcome
+from shared_data import BENCH, BENCH_DATA
 
-BENCH = Path("/work/shared/bench")
-DATA = Path("/work/shared/bench-data/phonenumbers")
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="needs /work/shared/bench-data")
+DATA = BENCH_DATA / "phonenumbers"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/bench-data")
 LOCALES = {
     "en_US": "US", "en_CA": "CA", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR", "it_IT": "IT",
     "es_ES": "ES", "pt_BR": "BR", "es_MX": "MX", "en_IN": "IN", "en_AU": "AU", "ja_JP": "JP",
