@@ -164,3 +164,14 @@ def test_plan_naming_missing_column_is_refused(tmp_path):
     bad = Plan(columns={"Phone number": ColumnPlan(ColumnType.PHONE)})
     with pytest.raises(InputError, match="Phone number"):
         run_file(src, tmp_path / "out.csv", bad, workers=0)
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_duplicate_and_blank_headers_survive_named_formats(tmp_path, fmt):
+    src = write_csv(tmp_path / "in.csv", [["Email", "", "Email", ""], ["A@X.ORG", "1", "b@y.org", "2"]])
+    cols = {"Email": ColumnPlan(ColumnType.EMAIL), "Email (2)": ColumnPlan(ColumnType.EMAIL)}
+    run_file(src, tmp_path / f"out.{fmt}", Plan(columns=cols).with_options(output_format=fmt), workers=0)
+    got = (pl.DataFrame(json.loads((tmp_path / "out.json").read_text())) if fmt == "json"
+           else pl.read_parquet(tmp_path / "out.parquet"))
+    assert got.columns == ["Email", "Column 2", "Email (2)", "Column 4", "normdesk_issues"]
+    assert got.row(0) == ("a@x.org", "1", "b@y.org", "2", None)

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from normdesk.engine.errors import InputError, OutputError
+from normdesk.engine.reader import unique_columns
 
 PART_SUFFIX = ".normdesk-part"
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
@@ -81,7 +82,7 @@ def finalize(part: Path, output: Path, fmt: str, delimiter: str, headers: list[s
         return
     final = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.final{PART_SUFFIX}")
     try:
-        unique = unique_names(headers)
+        unique = unique_columns(headers)
         if fmt == "parquet":
             _scan(part, delimiter, unique).sink_parquet(final)
         elif fmt == "json":
@@ -96,20 +97,6 @@ def finalize(part: Path, output: Path, fmt: str, delimiter: str, headers: list[s
     finally:
         final.unlink(missing_ok=True)
     part.unlink(missing_ok=True)
-
-
-def unique_names(headers: list[str]) -> list[str]:
-    """Formats with named fields need unique names: later duplicates get " (2)", " (3)"..."""
-    seen: dict[str, int] = {}
-    names = []
-    for head in headers:
-        name = head or "column"
-        while name in seen:
-            seen[head] += 1
-            name = f"{head} ({seen[head]})"
-        seen.setdefault(name, 1)
-        names.append(name)
-    return names
 
 
 def _replace(src: Path, dst: Path) -> None:
