@@ -87,6 +87,11 @@ def test_street_part_keeps_place_out_of_components():
     assert out.select("city", "state", "zip").null_count().row(0) == (3, 3, 3)
 
 
+def test_mc_names_keep_their_capital():
+    out = run(["100 MCKINLEY AVE, MCALLEN, TX 78501"]).row(0, named=True)
+    assert out["value"] == "100 McKinley Ave, McAllen, TX 78501"
+
+
 def test_socrata_location_cells_lose_their_geocode():
     out = run(["14 Stonecroft Dr\nHebron, CT 06248\n(41.65, -72.36)"]).row(0, named=True)
     assert out["value"] == "14 Stonecroft Dr, Hebron, CT 06248"

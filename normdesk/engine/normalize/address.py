@@ -305,9 +305,18 @@ def parse_fast(clean: pl.Series) -> pl.DataFrame:
 
 
 # -- render: shared by both paths ---------------------------------------------------------------
+_MC = [f"Mc{letter}" for letter in "abcdefghijklmnopqrstuvwxyz"]
+
+
+def _mc(col: pl.Expr) -> pl.Expr:
+    """``Mcallen`` -> ``McAllen``: a capital after Mc, as in most Mc names and places. After title
+    case a capital M only starts a word, so one multi-pattern pass needs no word boundaries."""
+    return col.str.replace_many(_MC, [mc.title()[:2] + mc[2].upper() for mc in _MC])
+
+
 def _title(col: pl.Expr) -> pl.Expr:
-    """Title case, keeping USPS forms: ``NE``, ``5th``, ``PO Box``."""
-    out = col.str.to_titlecase()
+    """Title case, keeping USPS forms (``NE``, ``5th``, ``PO Box``) and Mc names (``McKinley``)."""
+    out = _mc(col.str.to_titlecase())
     for pair in ("Ne", "Nw", "Se", "Sw"):
         out = out.str.replace_all(rf"\b{pair}\b", pair.upper())
     for ordinal in ("St", "Nd", "Rd", "Th"):
@@ -333,7 +342,7 @@ def render(parts: pl.DataFrame, street_only: bool) -> pl.DataFrame:
         .then(pl.lit(NOT_US))
         .otherwise(pl.lit(BAD_ZIP))
     )
-    line1, line2, city = _title(pl.col("line1")), _title(pl.col("line2")), pl.col("city").str.to_titlecase()
+    line1, line2, city = _title(pl.col("line1")), _title(pl.col("line2")), _mc(pl.col("city").str.to_titlecase())
     street = pl.concat_str([line1, line2], separator=" ", ignore_nulls=True)
     tail = pl.concat_str([pl.col("state"), zip_code], separator=" ", ignore_nulls=True)
     value = pl.concat_str([street, city, pl.when(tail != "").then(tail)], separator=", ", ignore_nulls=True)
