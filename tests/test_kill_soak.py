@@ -79,7 +79,10 @@ def group_gone(pgid: int, timeout: float = 3.0) -> bool:
         except ProcessLookupError:
             return True
         time.sleep(0.05)
-    os.killpg(pgid, signal.SIGKILL)
+    try:  # late: counted as left behind, then killed here (unless it ended this very moment)
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     return False
 
 
