@@ -175,3 +175,22 @@ def test_duplicate_and_blank_headers_survive_named_formats(tmp_path, fmt):
            else pl.read_parquet(tmp_path / "out.parquet"))
     assert got.columns == ["Email", "Column 2", "Email (2)", "Column 4", "normdesk_issues"]
     assert got.row(0) == ("a@x.org", "1", "b@y.org", "2", None)
+
+
+def test_progress_follows_the_rows_written(tmp_path):
+    rows = [ROWS[0]] + [r for _ in range(250) for r in ROWS[1:]]
+    src = write_csv(tmp_path / "in.csv", rows)
+    seen = []
+
+    class Record:
+        def update(self, rows_done, fraction):
+            seen.append((rows_done, fraction))
+
+        def cancelled(self):
+            return False
+
+    run_file(src, tmp_path / "out.csv", plan(), workers=2, chunk_rows=100, progress=Record())
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    for rows_done, fraction in seen[:-1]:  # the workers hold chunks read ahead: they do not count yet
+        assert abs(fraction - rows_done / 1000) < 0.1, (rows_done, fraction)  # the reader buffers a little

@@ -4,6 +4,7 @@ part file -> checkpoint -> ... -> convert and rename over the output -> report."
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -14,7 +15,7 @@ from normdesk.engine.errors import Cancelled, InputError, OutputError
 from normdesk.engine.parallel import ChunkRunner, default_workers
 from normdesk.engine.plan import Plan
 from normdesk.engine.progress import NoProgress, Progress
-from normdesk.engine.reader import open_source
+from normdesk.engine.reader import Source, open_source
 from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
@@ -82,14 +83,16 @@ def run_file(
         writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
         runner = ChunkRunner(plan, source.columns, source.header, workers)
         try:
-            for frame, counts in runner.map(_numbered(source.chunks(chunk_rows, rows_done), rows_done)):
+            read_fractions: deque[float] = deque()  # how far the input was read when each chunk was
+            numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_fractions)
+            for frame, counts in runner.map(numbered):
                 writer.write(frame)
                 report.add_chunk(counts)
                 rows_done += counts.rows
                 out_bytes = writer.sync()
                 if on_checkpoint is not None:
                     on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict()))
-                progress.update(rows_done, source.fraction_read())
+                progress.update(rows_done, read_fractions.popleft())
                 if progress.cancelled():
                     raise Cancelled()
             writer.close()
@@ -112,10 +115,14 @@ def run_file(
     return report
 
 
-def _numbered(chunks: Iterator[pl.DataFrame], rows_before: int) -> Iterator[tuple[pl.DataFrame, int]]:
-    """Pair each chunk with the 1-based data-row number of its first row."""
+def _numbered(
+    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_fractions: deque[float]
+) -> Iterator[tuple[pl.DataFrame, int]]:
+    """Pair each chunk with the 1-based data-row number of its first row, and note how far the
+    input had been read (progress must follow the chunks written, not the reader running ahead)."""
     first = rows_before + 1
     for chunk in chunks:
+        read_fractions.append(source.fraction_read())
         yield chunk, first
         first += chunk.height
 
