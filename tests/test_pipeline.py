@@ -193,4 +193,5 @@ def test_progress_follows_the_rows_written(tmp_path):
     fractions = [f for _, f in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     for rows_done, fraction in seen[:-1]:  # the workers hold chunks read ahead: they do not count yet
-        assert abs(fraction - rows_done / 1000) < 0.1, (rows_done, fraction)  # the reader buffers a little
+        # within ~one chunk (the reader buffers ahead a little); the workers hold 3 chunks (0.3)
+        assert abs(fraction - rows_done / 1000) < 0.15, (rows_done, fraction)
