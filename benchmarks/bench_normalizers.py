@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,21 +28,12 @@ from normdesk.engine.normalize import _CLASSES, make_normalizer  # noqa: E402
 from normdesk.engine.normalize.base import NormalizeOptions  # noqa: E402
 from normdesk.engine.pipeline import CHUNK_ROWS  # noqa: E402
 from normdesk.engine.types import ColumnType  # noqa: E402
+from workload import contacts  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "bench"
-DATA = ROOT / "benchmarks" / "data"
 COLUMNS = {ColumnType.NAME: "full_name", ColumnType.EMAIL: "email", ColumnType.PHONE: "phone",
            ColumnType.ADDRESS: "address"}
 
 
-def contacts(rows: int) -> Path:
-    """gen_contacts' file with ``rows`` rows (made once, shared with bench_pipeline.py)."""
-    path = DATA / f"contacts_{rows}.csv"
-    if not path.exists():
-        DATA.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, SHARED / "gen_contacts.py", str(rows), "--out", path,
-                        "--truth", DATA / f"truth_{rows}.parquet"], check=True)
-    return path
 
 
 class SlowCounter:

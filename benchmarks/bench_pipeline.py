@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import psutil
+from workload import DATA, contacts
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench"
-DATA = ROOT / "benchmarks" / "data"
 
 
 FLOOR = (
@@ -32,13 +32,6 @@ FLOOR = (
 )
 
 
-def contacts(rows: int) -> Path:
-    path = DATA / f"contacts_{rows}.csv"
-    if not path.exists():
-        DATA.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, SHARED / "gen_contacts.py", str(rows), "--out", path,
-                        "--truth", DATA / f"truth_{rows}.parquet"], check=True)
-    return path
 
 
 def measure(cmd: list[str]) -> tuple[float, float]:

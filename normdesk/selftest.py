@@ -20,19 +20,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from normdesk.resources import icon_file, resources_dir
+
 SELFTEST_SERVICE = "normdesk-selftest"
-
-
-def resources_dir() -> Path:
-    """resources/ of the frozen app (beside the bundled modules) or of the source checkout."""
-    root = getattr(sys, "_MEIPASS", None)
-    return Path(root) / "resources" if root else Path(__file__).resolve().parent.parent / "resources"
 
 
 def check_resources(tmp: Path) -> str:
@@ -173,7 +168,7 @@ def check_qt(tmp: Path) -> str:
     import normdesk.gui.app  # noqa: F401  (the window's modules, and all they import, are bundled)
 
     app = QApplication.instance() or QApplication(["normdesk", "-platform", "offscreen"])
-    icon = QIcon(str(resources_dir() / "icons" / "normdesk.png"))
+    icon = QIcon(str(icon_file()))
     if icon.isNull():
         raise AssertionError("the app icon does not load (image format plugins missing?)")
     label = QLabel("normdesk self-test")

@@ -44,12 +44,6 @@ def big_csv(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 def test_preview_of_a_million_rows_opens_in_about_a_second(qtbot, home, big_csv):
     queue = JobQueue()
     window = MainWindow(queue, None, Settings())

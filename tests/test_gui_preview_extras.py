@@ -11,10 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 import xlsxwriter  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from test_gui_window import queue, run_pending, wait_preview, window, write_csv  # noqa: E402,F401 - fixtures
+from test_gui_window import queue, run_pending, wait_preview, write_csv  # noqa: E402,F401 - queue is a fixture
 
 from normdesk.gui.column_plan_model import PreviewColumn  # noqa: E402
-from normdesk.gui.drop_zone import sample_file  # noqa: E402
+from normdesk.resources import sample_file  # noqa: E402
 from normdesk.gui.preview_dialog import PreviewDialog  # noqa: E402
 from normdesk.selftest import resources_dir  # noqa: E402
 

@@ -49,15 +49,6 @@ def queue(aws_env):
     q.close()
 
 
-@pytest.fixture
-def window(qtbot, queue):
-    win = MainWindow(queue, None, Settings())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.feed.stop()
-
-
 def keys_under(url, bucket, prefix):
     return sorted(o["Key"] for o in raw_client(url).list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
 

@@ -10,10 +10,7 @@ import pytest
 from normdesk.gui.settings_store import Settings, load_settings, policy_for, save_settings, settings_path
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def test_defaults_when_nothing_saved():

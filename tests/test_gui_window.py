@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox, QWidget
 from normdesk.engine import ColumnPlan, ColumnType, Plan
 from normdesk.gui.column_plan_model import PreviewColumn
 from normdesk.gui.job_model import JobColumn
-from normdesk.gui.main_window import MainWindow
 from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.settings_store import Settings, load_settings
 from normdesk.jobs import Dispatcher, JobQueue
@@ -34,25 +33,10 @@ def write_csv(path, rows=ROWS):
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
 def queue(home):
     q = JobQueue()
     yield q
     q.close()
-
-
-@pytest.fixture
-def window(qtbot, queue):
-    win = MainWindow(queue, None, Settings())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.feed.stop()
 
 
 def run_pending(queue):

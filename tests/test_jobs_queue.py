@@ -26,12 +26,6 @@ def clock():
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
 def queue(home, clock):
     q = JobQueue(clock=clock, policy=Policy(backoff_s=5.0, lease_s=30.0))
     yield q

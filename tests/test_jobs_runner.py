@@ -28,12 +28,6 @@ CHUNK = 100
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
 def queue(home):
     q = JobQueue(policy=Policy(max_attempts=2, backoff_s=0.0))
     yield q

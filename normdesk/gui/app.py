@@ -15,7 +15,7 @@ from normdesk.gui.main_window import MainWindow
 from normdesk.gui.settings_store import load_settings, policy_for
 from normdesk.gui.tasks import run_task
 from normdesk.jobs import JobQueue
-from normdesk.selftest import resources_dir
+from normdesk.resources import icon_file
 from normdesk.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def app_icon() -> QIcon:
     """The normdesk icon from resources/ (source tree or frozen app)."""
-    return QIcon(str(resources_dir() / "icons" / "normdesk.png"))
+    return QIcon(str(icon_file()))
 
 
 def register_s3_hooks() -> bool:

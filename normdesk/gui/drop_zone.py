@@ -8,16 +8,10 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from normdesk.selftest import resources_dir
+from normdesk.resources import sample_file
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
 FILE_FILTER = "Contact files (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls);;All files (*)"
-
-
-def sample_file() -> Path | None:
-    """The bundled sample (source tree or frozen app), if it is there."""
-    path = resources_dir().resolve() / "sample_contacts.csv"
-    return path if path.is_file() else None
 
 
 def dropped_files(mime: QMimeData) -> list[str]:

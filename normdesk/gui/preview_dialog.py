@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from normdesk.engine import InputError, Plan
 from normdesk.gui.run_options import RunOptionWidgets
-from normdesk.gui.drop_zone import sample_file
+from normdesk.resources import sample_file
 from normdesk.gui.file_preview import FilePreview, LoadedFile, load_preview
 from normdesk.gui.settings_store import Settings
 from normdesk.gui.tasks import run_task
