@@ -15,7 +15,7 @@ def cli(tmp_path):
     env = {**os.environ, "NORMDESK_HOME": str(tmp_path / "home"), "NORMDESK_RETRY_BACKOFF": "0"}
 
     def run(*args, code=0):
-        proc = subprocess.run([sys.executable, "-m", "normdesk.jobs.cli", *args], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-m", "normdesk", *args], capture_output=True, text=True,
                               env=env, cwd=tmp_path)
         assert proc.returncode == code, proc.stderr
         return proc

@@ -115,7 +115,7 @@ def test_cancel_from_another_process_is_seen_by_the_runner(tmp_path, home, queue
 
     def on_progress(job_id, rows, fraction):
         if rows == CHUNK:
-            subprocess.run([sys.executable, "-m", "normdesk.jobs.cli", "jobs", "cancel", job_id], check=True,
+            subprocess.run([sys.executable, "-m", "normdesk", "jobs", "cancel", job_id], check=True,
                            capture_output=True, env={**os.environ, "NORMDESK_HOME": str(home)})
 
     assert run_next(dispatcher, on_progress).status is JobStatus.CANCELLED
@@ -241,11 +241,11 @@ def test_one_process_owns_the_folder_and_a_stale_lock_is_taken_over(tmp_path, ho
         with pytest.raises(FolderBusy) as err:
             DataDirLock(home).acquire()
         assert str(err.value) == f"normdesk is already running on this data folder (pid {proc.pid})"
-        worker = subprocess.run([sys.executable, "-m", "normdesk.jobs.cli", "worker", "--once"], capture_output=True,
+        worker = subprocess.run([sys.executable, "-m", "normdesk", "worker", "--once"], capture_output=True,
                                 text=True, env={**os.environ, "NORMDESK_HOME": str(home)})
         assert worker.returncode == 2
         assert worker.stderr.strip() == f"normdesk: normdesk is already running on this data folder (pid {proc.pid})"
-        listing = subprocess.run([sys.executable, "-m", "normdesk.jobs.cli", "jobs", "list"], capture_output=True,
+        listing = subprocess.run([sys.executable, "-m", "normdesk", "jobs", "list"], capture_output=True,
                                  text=True, env={**os.environ, "NORMDESK_HOME": str(home)})
         assert listing.returncode == 0  # read-only commands work beside the owner
     finally:

@@ -66,7 +66,7 @@ def start_worker(home: Path, log, once: bool = False) -> subprocess.Popen:
            "NORMDESK_START_RATE": "100", "WORKER_CONCURRENCY": "2",
            # Random kills can hit one job three times before its next chunk: not a poison job.
            "NORMDESK_MAX_CRASHES": "100000"}
-    cmd = [sys.executable, "-m", "normdesk.jobs.cli", "worker", *(["--once"] if once else [])]
+    cmd = [sys.executable, "-m", "normdesk", "worker", *(["--once"] if once else [])]
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
 
 

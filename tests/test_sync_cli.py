@@ -11,9 +11,14 @@ import pytest
 from s3_server import *  # noqa: F403 - fixtures
 from s3_server import raw_client
 
-from normdesk.sync.cli import main
+from normdesk.cli import main as normdesk_main
 from normdesk.sync.secrets import load_credentials
 from normdesk.sync.settings import load_settings, settings_path
+
+
+def main(argv: list[str]) -> int:
+    """``normdesk s3 ARGV`` in this process."""
+    return normdesk_main(["s3", *argv])
 
 MARKER = "MARKER-SECRET-cli-7e21"
 

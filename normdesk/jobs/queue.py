@@ -23,6 +23,7 @@ import diskcache
 
 from normdesk.engine.errors import InputError
 from normdesk.engine.plan import Plan
+from normdesk.jobs.events import EventBus, EventKind, JobEvent
 from normdesk.jobs.model import JOB_FIELDS, JOB_TYPES, Job, JobStatus, Policy, Stats, new_job_id
 from normdesk.paths import data_dir
 
@@ -51,6 +52,7 @@ class JobQueue:
         self.clock = clock
         self.policy = policy or Policy.from_env()
         self.cache = diskcache.Cache(str(self.home / "queue"), timeout=60, **_SETTINGS)
+        self.events = EventBus()
 
     def close(self) -> None:
         self.cache.close()

@@ -1,7 +1,5 @@
 """`normdesk s3 ...`: configure, login/logout, status, test, ls, sync-retry.
 
-The lead's normdesk/cli.py calls ``add_parsers(subparsers)``; ``python -m normdesk.sync.cli ARGS`` runs
-the same commands alone (ARGS without the leading "s3").
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from normdesk.engine.errors import NormdeskError
 from normdesk.sync.settings import UPLOAD_CHOICES, load_settings, save_settings
 
 
-def add_parsers(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the `s3` subcommand (and its own subcommands) on the main parser's subparsers."""
     s3 = subparsers.add_parser("s3", help="optional S3 sync of inputs and outputs",
                                description="Optional S3 sync. Credentials are kept only in the OS keyring.")
@@ -156,14 +154,3 @@ def _sync_retry(args) -> int:
         return 1
     print(f"job {args.job_id}: uploaded")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="normdesk s3", description="Optional S3 sync of inputs and outputs.")
-    _add_commands(parser)
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

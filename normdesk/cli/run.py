@@ -1,64 +1,20 @@
-"""The command line: ``normdesk`` opens the window; ``detect``, ``run``, ``jobs``, ``worker`` and
-``s3`` work headless. Exit status 0 on success; 2 with a one-line reason on bad input; 1 when
-the output could not be written; 130 when interrupted."""
+"""``normdesk run FILE -o OUT``: normalize one file in the foreground, with a progress bar."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
-from normdesk import __version__
-from normdesk.jobs import cli as jobs_cli
-from normdesk.sync import cli as sync_cli
-
-EXIT_OK, EXIT_OUTPUT, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
-FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json", ".parquet": "parquet"}
+from normdesk.cli.common import EXIT_CANCELLED, EXIT_OK, FORMAT_BY_SUFFIX
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        from normdesk.gui.app import main as gui_main
-
-        return gui_main([])
-    if argv[0] == "--self-test":
-        from normdesk.selftest import main as self_test
-
-        return self_test(argv[1:])
-    args = build_parser().parse_args(argv)
-    from normdesk.engine.errors import NormdeskError, OutputError
-
-    try:
-        return args.func(args)
-    except BrokenPipeError:  # `normdesk ... | head`: the reader left, which is not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except OutputError as err:
-        return _fail(str(err), EXIT_OUTPUT)
-    except NormdeskError as err:
-        return _fail(str(err), EXIT_INPUT)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="normdesk", description="Detect and normalize names, emails, phones and US addresses in contact files."
-    )
-    parser.add_argument("--version", action="version", version=f"normdesk {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    p = sub.add_parser("detect", help="print each column's detected type and confidence")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="one JSON array, an object per file")
-    p.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
-    p.set_defaults(func=cmd_detect)
-
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="normalize one file in the foreground")
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", required=True, metavar="OUT")
@@ -75,26 +31,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_run)
-
-    jobs_cli.add_parsers(sub)
-    sync_cli.add_parsers(sub)
-    return parser
-
-
-def cmd_detect(args: argparse.Namespace) -> int:
-    from normdesk.engine import detect_file
-
-    results = [detect_file(path, args.sheet) for path in args.files]
-    if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
-        return EXIT_OK
-    for result in results:
-        print(result.path)
-        width = max((len(c.name) for c in result.columns), default=6)
-        for col in result.columns:
-            kind = f"{col.type.value}:{col.part}" if col.part else col.type.value
-            print(f"  {col.name:<{width}}  {kind:<14} {col.confidence:4.2f}  {col.evidence}")
-    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -181,12 +117,3 @@ class TerminalProgress:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"normdesk: {message}", file=sys.stderr)
-    return code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

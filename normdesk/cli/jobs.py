@@ -1,32 +1,26 @@
-"""``normdesk jobs ...`` and ``normdesk worker``: the queue from a terminal.
+"""``normdesk jobs ...``: the queue from a terminal.
 
 The ``jobs`` commands are short transactions on the queue's SQLite store, which is safe across
 processes: they work while a worker or the window owns the data folder (a cancel of a running
 job is seen by its runner within one chunk). Only running jobs needs ownership: ``worker``
 takes the folder lock and refuses to start while another process holds it.
 
-Run standalone as ``python -m normdesk.jobs.cli ...``; ``normdesk.cli`` mounts the same parsers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
 
-from normdesk.engine.errors import InputError, NormdeskError, OutputError
-from normdesk.engine.plan import parse_type_overrides
+from normdesk.cli.common import FORMATS
+from normdesk.engine.errors import InputError, NormdeskError
 from normdesk.jobs.model import JOB_TYPES, Job
 
-FORMATS = ("csv", "xlsx", "json", "parquet")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register ``jobs`` and ``worker`` on a parent parser's subcommands."""
+def add_parser(sub: argparse._SubParsersAction) -> None:
     jobs = sub.add_parser("jobs", help="submit, list, retry, cancel and report queued jobs")
     actions = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
 
@@ -65,12 +59,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("clean", help="apply retention now (completed 24 h / last 1000, failed 7 days)")
     p.set_defaults(func=cmd_clean)
 
-    p = sub.add_parser("worker", help="run queued jobs without a window")
-    p.add_argument("--once", action="store_true", help="exit when the queue is drained")
-    p.add_argument("--concurrency", type=int, help="jobs at once (default: WORKER_CONCURRENCY or 2)")
-    p.add_argument("--workers", type=int, help="engine worker processes per job (default: one per core)")
-    p.set_defaults(func=cmd_worker)
-
 
 def _queue():
     from normdesk.jobs.queue import JobQueue
@@ -93,7 +81,7 @@ def _fetch(file: str) -> tuple[Path, str | None]:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from normdesk.engine.plan import Plan
+    from normdesk.engine.plan import Plan, parse_type_overrides
 
     plan = Plan.load(args.plan) if args.plan else None
     out = Path(args.output) if args.output else None
@@ -194,53 +182,3 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     print(f"{_queue().clean()} jobs removed")
     return 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    from normdesk.jobs.worker import serve
-
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
-    queue = _queue()
-    s3 = _start_sync(queue)
-    code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers)
-    if s3:
-        from normdesk.sync import wait_for_uploads
-
-        wait_for_uploads()
-    return code
-
-
-def _start_sync(queue) -> bool:
-    """Register the S3 upload hook and resume interrupted uploads when S3 is configured."""
-    try:
-        import normdesk.sync as sync
-
-        if not sync.register_hooks():
-            return False
-        sync.resume_pending_uploads(queue)
-        return True
-    except Exception as err:  # S3 is optional: the worker runs without it
-        logging.getLogger(__name__).warning("S3 sync is off: %s", err)
-        return False
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="normdesk")
-    add_parsers(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except OutputError as err:
-        print(f"normdesk: {err}", file=sys.stderr)
-        return 1
-    except NormdeskError as err:
-        print(f"normdesk: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    from multiprocessing import freeze_support
-
-    freeze_support()
-    raise SystemExit(main())
