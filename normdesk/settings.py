@@ -73,6 +73,12 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    # -- the local API (normdesk serve) and its webhooks -----------------------------------------
+    api_port: int = _setting(8765, _clamp(1, 65535))
+    api_max_upload_mb: float = _setting(1024.0, _clamp(0.001, 1_000_000.0))  # larger uploads get 413
+    webhook_backoff_s: float = _setting(2.0, _clamp(0.0, 3600.0))  # first retry delay, doubled each time
+    webhook_max_attempts: int = _setting(8, _clamp(1, 100))
+    webhook_timeout_s: float = _setting(5.0, _clamp(0.1, 300.0))
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -112,9 +113,9 @@ class JobQueue:
         record = self.cache.get(_JOB + job_id)
         return Job.from_record(record) if record else None
 
-    def list(self) -> list[Job]:
-        """Every job, newest first."""
-        return [Job.from_record(r) for r in self._records(reverse=True)]
+    def list(self, limit: int | None = None) -> list[Job]:
+        """Every job (or the ``limit`` newest), newest first."""
+        return [Job.from_record(r) for r in islice(self._records(reverse=True), limit)]
 
     def find(self, text: str) -> Job:
         """The job whose id is ``text`` or starts or ends with it (for people typing ids)."""
