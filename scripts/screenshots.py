@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from normdesk.engine import ColumnPlan, ColumnType
     from normdesk.gui.main_window import MainWindow
     from normdesk.gui.settings_dialog import SettingsDialog
-    from normdesk.gui.settings_store import Settings
+    from normdesk.settings import Settings
     from normdesk.gui.app import app_icon
     from normdesk.jobs import JobQueue
     from normdesk.sync.uploader import retry_upload
