@@ -99,6 +99,17 @@ def test_detected_job_and_typed_job(tmp_path, queue, dispatcher):
     assert set(queue.get(phones.id).report["columns"]) == {"phone"}
 
 
+def test_a_job_detected_at_run_time_keeps_every_plan_option(tmp_path, queue, dispatcher):
+    """The runner hands the job's plan on whole: options set at submit survive the detection."""
+    source = tmp_path / "accents.csv"
+    source.write_text("Name,Tel\nJosé Müller,030 1234567\nZoë Brontë,030 7654321\n", encoding="utf-8")
+    job = queue.submit(source, tmp_path / "out.csv", plan=Plan(preserve_accents=True, country="DE"))
+    assert job.config["detect"] is True
+    assert run_next(dispatcher).status is JobStatus.COMPLETED
+    rows = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[1].startswith("José Müller,") and ",+49301234567," in rows[1]
+
+
 def test_cancel_a_running_job_stops_within_a_chunk_without_output(tmp_path, queue, dispatcher):
     source = write_contacts(tmp_path / "in.csv", 1000)
     job = queue.submit(source, plan=PLAN)
