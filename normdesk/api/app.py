@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import shutil
-import threading
 from collections.abc import AsyncIterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,8 +62,6 @@ class Service:
     keys: KeyStore
     settings: Settings
     dispatcher: Dispatcher | None = None
-    _stats: tuple[int, dict] | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def uploads(self) -> Path:
@@ -73,14 +70,6 @@ class Service:
     @property
     def outputs(self) -> Path:
         return self.queue.home.resolve() / "outputs"
-
-    def stats(self) -> dict:
-        """The queue's statistics, counted again only when the queue changed."""
-        rev = self.queue.revision()
-        with self._lock:
-            if self._stats is None or self._stats[0] != rev:
-                self._stats = (rev, self.queue.stats().to_dict())
-            return self._stats[1]
 
     def job(self, job_id: str) -> Job:
         job = self.queue.get(job_id)
@@ -200,7 +189,7 @@ def create_app(service: Service) -> FastAPI:
 
     @router.get("/stats", tags=["service"], dependencies=[read])
     def stats() -> StatsOut:
-        return StatsOut(**service.stats())
+        return StatsOut(**service.queue.stats().to_dict())
 
     app.include_router(router)
     return app
@@ -208,7 +197,7 @@ def create_app(service: Service) -> FastAPI:
 
 def _progress(job: Job) -> dict[str, Any]:
     return {"jobId": job.id, "status": job.status.value, "processedRows": job.processed_rows,
-            "totalRows": job.total_rows, "fraction": job.extra.get("fraction", 0.0), "validRows": job.valid_rows,
+            "totalRows": job.total_rows, "fraction": job.fraction, "validRows": job.valid_rows,
             "invalidRows": job.invalid_rows, "errorMessage": job.error_message}
 
 

@@ -36,6 +36,8 @@ class JobOut(BaseModel):
     maxAttempts: int
     nextRetryAt: float | None
     report: dict[str, Any] | None
+    fraction: float  # share of the input read, 0..1
+    outputStat: dict[str, Any] | None
     extra: dict[str, Any]
 
 
@@ -56,5 +58,6 @@ JOB_EXAMPLE = {
     "inputKey": None, "outputKey": None, "config": {"country": "US", "preserve_accents": False},
     "totalRows": 1200, "processedRows": 1200, "validRows": 1150, "invalidRows": 50, "errorMessage": None,
     "createdAt": 1764590000.0, "startedAt": 1764590001.2, "completedAt": 1764590003.9,
-    "attempts": 0, "maxAttempts": 3, "nextRetryAt": None, "report": {"total_rows": 1200}, "extra": {},
+    "attempts": 0, "maxAttempts": 3, "nextRetryAt": None, "report": {"total_rows": 1200}, "fraction": 1.0,
+    "outputStat": {"size": 183220, "mtime_ns": 1764590003900000000}, "extra": {},
 }

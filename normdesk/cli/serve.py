@@ -27,6 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from normdesk import settings
     from normdesk.jobs.lock import DataDirLock
     from normdesk.jobs.queue import JobQueue
+    from normdesk.cli.worker import start_sync
     from normdesk.jobs.worker import serve
 
     if not logging.getLogger().handlers:
@@ -37,7 +38,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     api = ApiServer(queue, settings.load(), args.host, args.port)
     api.start()
     logging.getLogger(__name__).info("listening on %s/api/v1 (docs at %s/docs)", api.url, api.url)
+    s3 = start_sync(queue)
     try:
-        return serve(queue, concurrency=args.concurrency or api.settings.worker_concurrency, workers=args.workers)
+        return serve(queue, concurrency=args.concurrency, workers=args.workers)
     finally:
         api.stop()
+        if s3:
+            from normdesk.sync import wait_for_uploads
+
+            wait_for_uploads()

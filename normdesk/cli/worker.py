@@ -22,7 +22,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
     queue = JobQueue()
-    s3 = _start_sync(queue)
+    s3 = start_sync(queue)
     code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers)
     if s3:
         from normdesk.sync import wait_for_uploads
@@ -31,12 +31,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return code
 
 
-def _start_sync(queue) -> bool:
-    """Register the S3 upload hook and resume interrupted uploads when S3 is configured."""
+def start_sync(queue) -> bool:
+    """Subscribe the S3 upload to the queue's events and resume interrupted uploads, when S3 is configured."""
     try:
         import normdesk.sync as sync
 
-        if not sync.register_hooks():
+        if not sync.subscribe_uploads(queue):
             return False
         sync.resume_pending_uploads(queue)
         return True
