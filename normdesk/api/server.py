@@ -2,7 +2,8 @@
 window's "Allow other programs to use normdesk" run.
 
 ``ApiServer`` runs uvicorn on a thread of its own (so the caller keeps the signals: the headless
-worker's graceful SIGTERM) and subscribes the webhook ``Deliverer`` to the queue's events. It
+worker's graceful SIGTERM); ``deliver_webhooks`` subscribes the webhook ``Deliverer`` to the
+queue's events. It
 listens on 127.0.0.1 unless told otherwise, and refuses any other interface while no API key exists.
 """
 
@@ -61,15 +62,18 @@ class ApiServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def deliver_webhooks(self) -> None:
+        """Subscribe webhook delivery to the queue's events and resume the stored deliveries."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.deliverer.subscribe(self.queue.events)
+            self.deliverer.start()
+
     def start(self) -> None:
-        """Sweep the uploads a killed server left, start webhook delivery and the HTTP server; returns
-        once it listens (``OutputError`` when it cannot). Call while this process owns the data folder
-        or just before it takes it."""
+        """Sweep the uploads a killed server left and start the HTTP server; returns once it
+        listens (``OutputError`` when it cannot). Call while this process owns the data folder."""
         referenced = {Path(j.input_path).parent for j in self.queue.list()}
         for folder in sweep(self.service.uploads, referenced):
             log.info("removed unfinished upload %s", folder.name)
-        self._unsubscribe = self.deliverer.subscribe(self.queue.events)
-        self.deliverer.start()
         self._thread = threading.Thread(target=self.server.run, name="normdesk-api", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -80,7 +84,8 @@ class ApiServer:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        """Stop the HTTP server (requests in flight get a few seconds) and webhook delivery."""
+        """Stop the HTTP server (requests in flight get a few seconds) and webhook delivery; the
+        deliveries left are stored for the next start."""
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join()

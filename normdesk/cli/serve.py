@@ -36,11 +36,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with DataDirLock(queue.home):  # one process owns the data folder: say so before listening
         pass
     api = ApiServer(queue, settings.load(), args.host, args.port)
-    api.start()
-    logging.getLogger(__name__).info("listening on %s/api/v1 (docs at %s/docs)", api.url, api.url)
+    api.deliver_webhooks()  # subscribed before the worker opens the folder: it replays unfinished completions
     s3 = start_sync(queue)
+
+    def listen(dispatcher) -> None:
+        api.service.dispatcher = dispatcher
+        api.start()
+        logging.getLogger(__name__).info("listening on %s/api/v1 (docs at %s/docs)", api.url, api.url)
+
     try:
-        return serve(queue, concurrency=args.concurrency, workers=args.workers)
+        return serve(queue, concurrency=args.concurrency, workers=args.workers, on_ready=listen)
     finally:
         api.stop()
         if s3:

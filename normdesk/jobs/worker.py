@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from normdesk.jobs.dispatch import Dispatcher
 from normdesk.jobs.queue import JobQueue
@@ -25,14 +25,19 @@ POLL_S = 0.2
 
 
 def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
-          workers: int | None = None, handle_signals: bool = True) -> int:
-    """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0."""
+          workers: int | None = None, handle_signals: bool = True,
+          on_ready: Callable[[Dispatcher], None] | None = None) -> int:
+    """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0.
+    ``on_ready(dispatcher)`` is called once the data folder is ours and the signals are handled
+    (``normdesk serve`` starts its HTTP server there)."""
     dispatcher = Dispatcher(queue, concurrency, workers=workers)
     dispatcher.open()
     log.info(describe(dispatcher))
     previous = _install_signals(dispatcher) if handle_signals else {}
     threads: list[threading.Thread] = []
     try:
+        if on_ready is not None:
+            on_ready(dispatcher)
         while not dispatcher.stop.is_set():
             control = dispatcher.claim()
             if control is not None:
