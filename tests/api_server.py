@@ -38,7 +38,14 @@ def cli(home: Path, *args: str, code: int = 0, **env: str) -> subprocess.Complet
 
 
 def make_key(home: Path, name: str, permissions: str) -> str:
-    return json.loads(cli(home, "api-key", "create", "--name", name, "--permissions", permissions, "--json").stdout)["key"]
+    """A new key in ``home``'s store (in this process: the CLI is tested on its own)."""
+    from normdesk.api.keys import KeyStore
+
+    store = KeyStore(home)
+    try:
+        return store.create(name, permissions)[1]
+    finally:
+        store.close()
 
 
 class Serve:

@@ -78,7 +78,7 @@ def test_json_submission_as_in_the_original_design(server, reference):
 
 
 def test_events_stream_status_and_progress_until_the_end(server, tmp_path):
-    source = big_file(tmp_path / "big.csv", 20_000)
+    source = big_file(tmp_path / "big.csv", 10_000)
     with server.client(server.keys["all"]) as c:
         job_id = upload(c, source).json()["jobId"]
         events = []
@@ -91,7 +91,7 @@ def test_events_stream_status_and_progress_until_the_end(server, tmp_path):
                 elif line.startswith("data:"):
                     events.append((kind, json.loads(line.split(":", 1)[1])))
     assert events[-1][0] == "status" and events[-1][1]["status"] == "completed"
-    assert events[-1][1]["processedRows"] == 20_000
+    assert events[-1][1]["processedRows"] == 10_000
     done = [e["processedRows"] for _, e in events]
     assert done == sorted(done) and len(events) >= 3  # pending/processing, progress..., completed
 
@@ -141,7 +141,7 @@ def test_too_large_and_bad_files_leave_nothing_behind(server, tmp_path):
 
 
 def test_cancel_then_retry(server, tmp_path):
-    source = big_file(tmp_path / "long.csv", 20_000)  # under the 1 MB limit
+    source = big_file(tmp_path / "long.csv", 10_000)
     with server.client(server.keys["all"]) as c:
         job_id = upload(c, source).json()["jobId"]
         assert c.post(f"/jobs/{job_id}/cancel").status_code == 200
