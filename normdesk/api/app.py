@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from normdesk import __version__
@@ -145,10 +145,10 @@ def create_app(service: Service) -> FastAPI:
             raise HTTPException(422, str(err)) from None
         return Submitted(jobId=job.id, totalRows=total, message=f"queued {upload.name}: {total:,} rows")
 
-    @router.get("/jobs", tags=["jobs"], dependencies=[read])
-    def list_jobs(limit: int = Query(50, ge=1, le=10_000)) -> list[JobOut]:
-        """The newest jobs first."""
-        return [JobOut(**j.to_dict()) for j in service.queue.list(limit)]
+    @router.get("/jobs", tags=["jobs"], dependencies=[read], response_model=list[JobOut])
+    def list_jobs(limit: int = Query(50, ge=1, le=10_000)) -> JSONResponse:
+        """The newest jobs first (sent as they are: validating 50 models per call would halve the rate)."""
+        return JSONResponse([j.to_dict() for j in service.queue.list(limit)])
 
     @router.get("/jobs/{job_id}", tags=["jobs"], dependencies=[read],
                 responses={200: {"content": {"application/json": {"example": JOB_EXAMPLE}}}})

@@ -21,6 +21,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from normdesk.engine import Plan, open_source
 from normdesk.engine.errors import InputError
+from normdesk.engine.pipeline import CHUNK_ROWS
 
 INCOMING = ".incoming-"
 FIELD_LIMIT = 1 << 20  # a config or plan part
@@ -221,7 +222,7 @@ def count_rows(path: Path, plan: Plan) -> int:
     with open_source(path, plan.sheet) as source:
         if plan.columns:
             plan.check_columns(source.columns)
-        return sum(frame.height for frame in source.chunks(100_000))
+        return sum(frame.height for frame in source.chunks(CHUNK_ROWS))
 
 
 def sweep(uploads: Path, referenced: set[Path]) -> list[Path]:
