@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from normdesk import __version__
+import normdesk
 from normdesk.api.store import open_store
 from normdesk.engine.errors import InputError
 from normdesk.jobs.events import EventBus, EventKind, JobEvent
@@ -161,7 +161,7 @@ class WebhookStore:
 def post(hook: Webhook, event: str, body: bytes, delivery_id: str, timeout: float) -> tuple[int | None, str | None]:
     """One signed POST; returns (HTTP status or None, error text or None)."""
     request = urllib.request.Request(hook.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": f"normdesk/{__version__}",
+        "Content-Type": "application/json", "User-Agent": f"normdesk/{normdesk.__version__}",
         SIGNATURE_HEADER: sign(hook.secret, body), "X-Normdesk-Event": event, "X-Normdesk-Delivery": delivery_id,
     })
     try:

@@ -22,6 +22,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
     queue = JobQueue()
+    if queue.note:
+        logging.getLogger(__name__).warning("%s", queue.note)
     s3 = start_sync(queue)
     code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers)
     if s3:
