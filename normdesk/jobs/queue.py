@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -123,7 +122,7 @@ class JobQueue:
 
     def list(self, limit: int | None = None) -> list[Job]:
         """Every job (or the ``limit`` newest), newest first."""
-        return list(islice(self._jobs(reverse=True), limit))
+        return list(self._jobs(reverse=True, limit=limit))
 
     def find(self, text: str) -> Job:
         """The job whose id is ``text`` or starts or ends with it (for people typing ids)."""
@@ -396,14 +395,14 @@ class JobQueue:
         return [job for job_id in sorted(self.cache.get(_HOOKS) or ()) if (job := self.get(job_id)) is not None]
 
     # -- storage ------------------------------------------------------------------------------
-    def _jobs(self, reverse: bool = False) -> Iterator[Job]:
+    def _jobs(self, reverse: bool = False, limit: int | None = None) -> Iterator[Job]:
         """Every job in id order, read with one query (10,000 jobs in a fraction of a second; the
         per-key ``get`` of diskcache's public API takes seconds). Uses diskcache's own table and
         value decoding (``Cache._sql``, ``Disk.fetch``), pinned by the version range in pyproject."""
         order = "DESC" if reverse else "ASC"
         rows = self.cache._sql(  # noqa: SLF001 - one read of one table, see the docstring
-            f"SELECT mode, filename, value FROM Cache WHERE key >= ? AND key < ? AND raw = 1 ORDER BY key {order}",
-            (_JOB, _JOB[:-1] + chr(ord(_JOB[-1]) + 1)),
+            f"SELECT mode, filename, value FROM Cache WHERE key >= ? AND key < ? AND raw = 1 ORDER BY key {order} LIMIT ?",
+            (_JOB, _JOB[:-1] + chr(ord(_JOB[-1]) + 1), -1 if limit is None else limit),
         ).fetchall()
         fetch = self.cache._disk.fetch  # noqa: SLF001
         for mode, filename, value in rows:
