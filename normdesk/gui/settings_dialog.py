@@ -1,4 +1,4 @@
-"""The settings dialog: processing, retention, defaults, and the S3 page when it is installed.
+"""The settings dialog: processing, retention, defaults, the S3 page when it is installed, API keys.
 
 It edits ``normdesk.settings`` (the file every front end reads): a headless worker started afterwards,
 or one already running, uses what is saved here."""
@@ -97,6 +97,10 @@ class SettingsDialog(QDialog):
         self.s3_page = self._s3_page()
         if self.s3_page is not None:
             self.tabs.addTab(self.s3_page, "S3")
+        from normdesk.gui.api_keys_page import ApiKeysPage
+
+        self.api_keys_page = ApiKeysPage(parent=self)
+        self.tabs.addTab(self.api_keys_page, "API keys")
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
