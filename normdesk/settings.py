@@ -60,7 +60,7 @@ class Settings:
     max_attempts: int = _setting(3, _clamp(1, 10))
     backoff_s: float = _setting(5.0, _clamp(0.0, 3600.0), "NORMDESK_RETRY_BACKOFF")  # first retry delay, doubled each time
     lease_s: float = _setting(30.0, _clamp(0.5, 3600.0), "NORMDESK_LEASE_SECONDS")  # renewed every third of it
-    max_crashes: int = _setting(3, _clamp(1, 100))  # lease expiries without progress before a job is failed
+    max_crashes: int = _setting(3, _clamp(1, 100))  # crashes in a row on the same chunk before a job is failed
     chunk_rows: int = _setting(0, _clamp(0, 10_000_000))  # 0: the engine's default
     # -- retention ----------------------------------------------------------------------------
     keep_completed_hours: float = _setting(24.0, _clamp(0.0, 24.0 * 3650))

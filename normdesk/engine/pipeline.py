@@ -11,10 +11,12 @@ from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from normdesk.engine.errors import Cancelled, InputError, OutputError
+from concurrent.futures.process import BrokenProcessPool
+
+from normdesk.engine.errors import Cancelled, ChunkCrashed, InputError, OutputError
 from normdesk.engine.parallel import ChunkRunner, default_workers
 from normdesk.engine.plan import Plan
-from normdesk.engine.progress import NoProgress, Progress
+from normdesk.engine.progress import NoProgress, Progress, chunk_started
 from normdesk.engine.reader import Source, open_source
 from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import output_layout
@@ -84,8 +86,9 @@ def run_file(
         runner = ChunkRunner(plan, source.columns, source.header, workers)
         try:
             read_fractions: deque[float] = deque()  # how far the input was read when each chunk was
-            numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_fractions)
-            for frame, counts in runner.map(numbered):
+            numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_fractions,
+                                 progress if runner.workers == 0 else None)
+            for frame, counts in _crash_evidence(runner.map(numbered), lambda: rows_done + 1):
                 writer.write(frame)
                 report.add_chunk(counts)
                 rows_done += counts.rows
@@ -116,15 +119,27 @@ def run_file(
 
 
 def _numbered(
-    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_fractions: deque[float]
+    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_fractions: deque[float],
+    in_process: Progress | None,
 ) -> Iterator[tuple[pl.DataFrame, int]]:
     """Pair each chunk with the 1-based data-row number of its first row, and note how far the
-    input had been read (progress must follow the chunks written, not the reader running ahead)."""
+    input had been read (progress must follow the chunks written, not the reader running ahead).
+    ``in_process``: chunks are normalized in this process as they are drawn; tell it each start."""
     first = rows_before + 1
     for chunk in chunks:
         read_fractions.append(source.fraction_read())
+        if in_process is not None:
+            chunk_started(in_process, first)
         yield chunk, first
         first += chunk.height
+
+
+def _crash_evidence(results: Iterator[Any], first_unwritten: Callable[[], int]) -> Iterator[Any]:
+    """The results; an engine process that died (the pool is broken) becomes ``ChunkCrashed``."""
+    try:
+        yield from results
+    except BrokenProcessPool:
+        raise ChunkCrashed(first_unwritten()) from None
 
 
 def _discard(runner: ChunkRunner, writer: PartWriter, part: Path) -> None:
