@@ -20,5 +20,5 @@ def risky(col: pl.Expr) -> pl.Expr:
 
 
 def protect(col: pl.Expr) -> pl.Expr:
-    """The cell with ``'`` in front when it is ``risky``, else unchanged."""
+    """The cell with ``'`` in front when it is ``risky``, else unchanged (alias it: it is named "literal")."""
     return pl.when(risky(col)).then(pl.lit("'") + col).otherwise(col)

@@ -104,7 +104,7 @@ class ChunkTransform:
         found = frame.select(risky(pl.col(key)).sum() for key in self.plain).row(0)
         cells = {key: n for key, n in zip(self.plain, found) if n}
         if self.safe_formulas and cells:
-            frame = frame.with_columns(protect(pl.col(key)) for key in cells)
+            frame = frame.with_columns(protect(pl.col(key)).alias(key) for key in cells)
         return frame, cells
 
     def _samples(self, key, rows, values, reason, is_invalid) -> list[dict]:
