@@ -94,10 +94,11 @@ class Report:
             return ""
         total = sum(self.formula_cells.values())
         where = ", ".join(f"{name} {n:,}" for name, n in self.formula_cells.items())
+        cells = "cell" if total == 1 else "cells"
         if self.safe_formulas:
-            return f"{total:,} cells began like a spreadsheet formula ({where}): prefixed with ' to keep them text"
-        return (f"warning: {total:,} cells begin like a spreadsheet formula ({where}): a spreadsheet opening "
-                f"the output may run them (--safe-formulas prefixes them with ')")
+            return f"{total:,} {cells} began like a spreadsheet formula ({where}): prefixed with ' to keep them text"
+        return (f"warning: {total:,} {cells} {'begins' if total == 1 else 'begin'} like a spreadsheet formula "
+                f"({where}): a spreadsheet opening the output may run them (--safe-formulas prefixes them with ')")
 
 
 @dataclass(slots=True)
