@@ -317,3 +317,50 @@ def test_two_runs_give_identical_bytes(tmp_path, fmt):
 
         core = zipfile.ZipFile(tmp_path / "one.xlsx").read("docProps/core.xml").decode()
         assert "2000-01-01T00:00:00Z" in core
+
+
+# -- kills during a conversion --------------------------------------------------------------------------
+KILL_DURING = {  # a process that SIGKILLs itself in the middle of a conversion, its temporary files on disk
+    "json": "import polars as pl\n"
+            "real = pl.LazyFrame.sink_ndjson\n"
+            "def sink(self, path, *a, **k):\n"
+            "    real(self, path, *a, **k)\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "pl.LazyFrame.sink_ndjson = sink\n",
+    "xlsx": "import xlsxwriter\n"
+            "def close(self):\n"
+            "    for sheet in self.worksheets():\n"
+            "        sheet.row_data_fh.flush()\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "xlsxwriter.Workbook.close = close\n",
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx"])
+def test_a_kill_during_conversion_leaves_only_what_the_sweeps_remove(tmp_path, fmt, monkeypatch):
+    from normdesk.jobs import JobQueue
+    from normdesk.jobs.dispatch import sweep_part_files
+
+    src = contacts(tmp_path / "in.csv", 500)
+    out = tmp_path / f"out.{fmt}"
+    script = ("import os, signal, sys\n" + KILL_DURING[fmt]
+              + "from normdesk.engine import ColumnPlan, ColumnType, Plan, run_file\n"
+              + f"plan = Plan(columns={{'Name': ColumnPlan(ColumnType.NAME)}}, output_format={fmt!r})\n"
+              + "run_file(sys.argv[1], sys.argv[2], plan, workers=0)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(src), str(out)], capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()
+    left = leftovers(tmp_path)
+    assert left and not out.exists()
+    if fmt == "xlsx":  # xlsxwriter's temporary sheet is in our folder beside the output, not in /tmp
+        (folder,) = [tmp_path / name for name in left if name.endswith(TEMP_DIR_SUFFIX)]
+        assert any(folder.iterdir())
+    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
+    queue = JobQueue()
+    try:
+        queue.submit(src, out, plan(output_format=fmt))
+        removed = sweep_part_files(queue)
+    finally:
+        queue.close()
+    assert sorted(p.name for p in removed) == [n for n in left if n.endswith(PART_SUFFIX)]
+    run_file(src, out, plan(output_format=fmt), workers=0)  # the next conversion of that output
+    assert leftovers(tmp_path) == [] and out.exists()
