@@ -22,6 +22,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
     queue = JobQueue()
+    if queue.note:
+        logging.getLogger(__name__).warning("%s", queue.note)
     s3 = _start_sync(queue)
     code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers)
     if s3:
@@ -32,11 +34,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _start_sync(queue) -> bool:
-    """Register the S3 upload hook and resume interrupted uploads when S3 is configured."""
+    """Subscribe the S3 upload to the queue's events and resume interrupted uploads, when S3 is configured."""
     try:
         import normdesk.sync as sync
 
-        if not sync.register_hooks():
+        if not sync.subscribe_uploads(queue):
             return False
         sync.resume_pending_uploads(queue)
         return True

@@ -29,6 +29,7 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
     """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0."""
     dispatcher = Dispatcher(queue, concurrency, workers=workers)
     dispatcher.open()
+    log.info(describe(dispatcher))
     previous = _install_signals(dispatcher) if handle_signals else {}
     threads: list[threading.Thread] = []
     try:
@@ -51,6 +52,15 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0
+
+
+def describe(dispatcher: Dispatcher) -> str:
+    """The settings a worker runs with, in one line (its log says what it will do)."""
+    s, policy = dispatcher.settings, dispatcher.queue.policy
+    return (f"{dispatcher.concurrency} job(s) at once, {policy.max_attempts} attempt(s) each (first retry after "
+            f"{policy.backoff_s:g} s); keeping completed jobs {s.keep_completed_hours:g} h / last "
+            f"{s.keep_completed_max}, failed {s.keep_failed_days:g} days; outputs "
+            f"{'deleted with their job' if policy.delete_outputs else 'kept'}")
 
 
 def _run(dispatcher: Dispatcher, control: RunControl) -> None:
