@@ -34,6 +34,9 @@ class Report:
     valid_rows: int = 0
     invalid_rows: int = 0
     short_rows: int = 0  # rows that had fewer fields than the header (kept, padded)
+    formula_cells: dict[str, int] = field(default_factory=dict)  # untyped cells like "=..." per column
+    safe_formulas: bool = False  # those cells were prefixed with ' (Plan.safe_formulas)
+    input_changed: bool = False  # a checkpoint was on another input: the run started over from row 1
     elapsed_s: float = 0.0
     output: str = ""
     format: str = "csv"
@@ -46,6 +49,8 @@ class Report:
         self.valid_rows += chunk.rows - chunk.invalid_rows
         for name, counts in chunk.outcomes.items():
             self.columns[name].add(counts)
+        for name, n in chunk.formula_cells.items():
+            self.formula_cells[name] = self.formula_cells.get(name, 0) + n
         room = MAX_INVALID_SAMPLES - len(self.invalid_samples)
         self.invalid_samples.extend(chunk.invalid_samples[:room])
 
@@ -76,9 +81,24 @@ class Report:
                     f"  {name:<{width}}  {kind:<14} {col.empty:>9,} {col.changed:>9,}"
                     f" {col.unchanged:>9,} {col.invalid:>9,}"
                 )
+        if self.formula_cells:
+            lines.append(self.formula_warning())
         if self.output:
             lines.append(f"output: {self.output}")
         return "\n".join(lines)
+
+
+    def formula_warning(self) -> str:
+        """One line on the cells a spreadsheet would run as formulas ("" when there are none)."""
+        if not self.formula_cells:
+            return ""
+        total = sum(self.formula_cells.values())
+        where = ", ".join(f"{name} {n:,}" for name, n in self.formula_cells.items())
+        cells = "cell" if total == 1 else "cells"
+        if self.safe_formulas:
+            return f"{total:,} {cells} began like a spreadsheet formula ({where}): prefixed with ' to keep them text"
+        return (f"warning: {total:,} {cells} {'begins' if total == 1 else 'begin'} like a spreadsheet formula "
+                f"({where}): a spreadsheet opening the output may run them (--safe-formulas prefixes them with ')")
 
 
 @dataclass(slots=True)
@@ -89,3 +109,4 @@ class ChunkCounts:
     invalid_rows: int
     outcomes: dict[str, dict[int, int]]
     invalid_samples: list[dict[str, Any]]
+    formula_cells: dict[str, int] = field(default_factory=dict)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from normdesk.engine.formulas import protect, risky
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
 from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE
 from normdesk.engine.plan import Plan
@@ -50,6 +51,8 @@ class ChunkTransform:
             for key, col in plan.typed_columns()
             if key in self.labels
         }
+        self.safe_formulas = plan.safe_formulas
+        self.plain = [key for key in columns if key not in self.normalizers] + [ISSUES_COLUMN]
 
     def __call__(self, chunk: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, ChunkCounts]:
         """``first_row``: 1-based data-row number of the chunk's first row (for invalid samples)."""
@@ -86,13 +89,23 @@ class ChunkTransform:
         frame = frame.with_columns(issues.alias(ISSUES_COLUMN)).select(
             pl.when(pl.all() != "").then(pl.all())
         )
+        frame, formula_cells = self._formulas(frame)
         counts = ChunkCounts(
             rows=chunk.height,
             invalid_rows=int(invalid.sum()),
             outcomes=outcomes,
             invalid_samples=sorted(samples, key=lambda item: item["row"])[:MAX_INVALID_SAMPLES],
+            formula_cells=formula_cells,
         )
         return frame, counts
+
+    def _formulas(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+        """Count the untyped cells a spreadsheet would run as formulas; protect them if asked."""
+        found = frame.select(risky(pl.col(key)).sum() for key in self.plain).row(0)
+        cells = {key: n for key, n in zip(self.plain, found) if n}
+        if self.safe_formulas and cells:
+            frame = frame.with_columns(protect(pl.col(key)).alias(key) for key in cells)
+        return frame, cells
 
     def _samples(self, key, rows, values, reason, is_invalid) -> list[dict]:
         picked = pl.DataFrame({"row": rows, "value": values, "reason": reason}).filter(is_invalid)

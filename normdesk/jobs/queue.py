@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from normdesk.engine.errors import InputError
 from normdesk.engine.plan import Plan
+from normdesk.engine.sniff import open_input
 from normdesk.jobs.events import EventBus, EventKind, JobEvent
 from normdesk.jobs.model import JOB_TYPES, RECORD_SCHEMA, Job, JobStatus, Policy, Stats, new_job_id
 from normdesk.jobs.store import damaged_stores, mark_repaired, open_store, problem, readable_records, remember
@@ -88,8 +89,9 @@ class JobQueue:
         if type not in JOB_TYPES:
             raise InputError(f"unknown job type {type!r}: use {', '.join(JOB_TYPES)}")
         source = Path(input_path).expanduser().resolve()
-        if not source.is_file():
+        if not source.exists():
             raise InputError(f"no such file: {input_path}")
+        open_input(source).close()  # a FIFO, socket or device is refused here, in one line, not when it runs
         options: dict[str, Any] = {}
         if country is not None:
             options["country"] = country.upper()

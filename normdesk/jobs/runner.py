@@ -25,7 +25,7 @@ from normdesk.engine import (
     detect_file, open_source, run_file,
 )
 from normdesk.engine.errors import ChunkCrashed
-from normdesk.engine.pipeline import CHUNK_ROWS
+from normdesk.engine.pipeline import CHUNK_ROWS, INPUT_CHANGED
 from normdesk.jobs.events import EventKind, JobEvent
 from normdesk.jobs.model import Job
 from normdesk.jobs.queue import JobQueue
@@ -148,6 +148,8 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         log.exception("job %s failed", job.id)
         message = f"{type(err).__name__}: {err}".splitlines()[0]
         return queue.fail(job.id, owner, message, retryable=True)
+    if report.input_changed:
+        log.warning("job %s: %s", job.id, INPUT_CHANGED)
     done = queue.complete(job.id, owner, report.to_dict(), output_stat=file_stat(job.output_path))
     if done is not None:
         queue.run_completed(done)
