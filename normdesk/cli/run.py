@@ -28,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["csv", "xlsx", "json", "parquet"],
                    help="output format (default: from the output's extension, else csv)")
     p.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
+    p.add_argument("--check-mx", action="store_true", default=None,
+                   help="emails: also check online that each domain takes mail (MX or A records; "
+                        "default: the check_mx setting, off)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_run)
@@ -37,6 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from normdesk.engine import Plan, detect_file, plan_from_detection, run_file
     from normdesk.engine.plan import parse_type_overrides
     from normdesk.engine.errors import Cancelled
+    from normdesk import settings
 
     output = Path(args.output)
     options = {
@@ -46,6 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "preserve_accents": args.preserve_accents,
             "output_format": args.format or (FORMAT_BY_SUFFIX.get(output.suffix.lower()) if not args.plan else None),
             "sheet": args.sheet,
+            "check_mx": args.check_mx or (settings.load().check_mx if not args.plan else None),
         }.items()
         if value is not None
     }

