@@ -45,7 +45,7 @@ def test_typos_of_providers_get_a_suggestion(domain, fixed):
     "ymail.com", "email.com", "live.co.uk",
     # small company domains near a short provider name or with another TLD: left alone
     "sol.com", "aola.com", "msa.com", "gmc.de", "webb.de", "yahoo-inc.com", "gmail.company.com", "acme.com",
-    "smith-law.com", "gmail.de.example",
+    "smith-law.com", "gmail.de.example", "carter.net",
 ])
 def test_real_and_company_domains_are_left_alone(domain):
     assert suggest_domain(domain) is None

