@@ -59,12 +59,14 @@ def _role_parts() -> list[str]:
 ROLE_PARTS = pl.Series("role", _role_parts())
 
 
-def _by_suffix() -> dict[str, list[tuple[str, str]]]:
-    """PROVIDERS by what follows their first label: {"com": [("gmail", "gmail.com"), ...]}."""
-    table: dict[str, list[tuple[str, str]]] = {}
+def _by_suffix() -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """PROVIDERS by what follows their first label and by the lengths (±1) a typo of their first
+    label can have: {("com", 4): [("gmail", "gmail.com"), ...]}."""
+    table: dict[tuple[str, int], list[tuple[str, str]]] = {}
     for provider in PROVIDERS:
         name, _, rest = provider.partition(".")
-        table.setdefault(rest, []).append((name, provider))
+        for length in (len(name) - 1, len(name), len(name) + 1):
+            table.setdefault((rest, length), []).append((name, provider))
     return table
 
 
@@ -80,6 +82,13 @@ def data_versions() -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=1024)
+def _near_suffixes(rest: str) -> list[tuple[int, str]]:
+    """(edits, provider suffix) for the provider suffixes at most one edit from ``rest``."""
+    near = [(OSA.distance(rest, prest, score_cutoff=1), prest) for prest in {r for r, _ in _BY_SUFFIX}]
+    return [(edits, prest) for edits, prest in near if edits <= 1]
+
+
 @lru_cache(maxsize=200_000)
 def suggest_domain(domain: str) -> str | None:
     """The provider domain ``domain`` is probably a typo of, or None (see the module's rule)."""
@@ -87,13 +96,8 @@ def suggest_domain(domain: str) -> str | None:
         return None
     name, _, rest = domain.partition(".")
     found: dict[int, list[str]] = {}
-    for prest, providers in _BY_SUFFIX.items():
-        rest_edits = OSA.distance(rest, prest, score_cutoff=1)
-        if rest_edits > 1:
-            continue
-        for pname, provider in providers:
-            if abs(len(name) - len(pname)) > 1:
-                continue
+    for rest_edits, prest in _near_suffixes(rest):
+        for pname, provider in _BY_SUFFIX.get((prest, len(name)), ()):
             name_edits = OSA.distance(name, pname, score_cutoff=1)
             if name_edits > 1 or (name_edits and (len(pname) < MIN_NAME_EDIT or name in NAME_LABELS)):
                 continue
