@@ -26,6 +26,7 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import partial
+from importlib import resources
 from typing import Callable, ClassVar, Sequence
 
 import polars as pl
@@ -42,6 +43,12 @@ class NormalizeOptions:
     country: str = "US"  # default region for phone numbers without a country code
     preserve_accents: bool = False  # names: keep diacritics instead of folding to ASCII
     check_mx: bool = False  # emails: look up the domain's MX (or A) records (online)
+
+
+def word_list(package: str, name: str) -> frozenset[str]:
+    """The lines of a shipped data file, less blank lines and ``#`` comment lines."""
+    lines = resources.files(package).joinpath(name).read_text("utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
 class DistinctCache:

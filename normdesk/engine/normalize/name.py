@@ -45,14 +45,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import partial
-from importlib import resources
 from typing import ClassVar
 
 import polars as pl
 from nameparser import HumanName
 from nameparser.config import Constants
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, word_list
 from normdesk.engine.types import ColumnType
 
 COMPONENTS = ("title", "first", "middle", "last", "suffix")
@@ -104,14 +103,9 @@ SUFFIXES = {
 GIVEN_NAME_TITLES = frozenset("junior king marquis prince princess queen royal".split())
 
 
-def _word_list(package: str, name: str) -> frozenset[str]:
-    text = resources.files(package).joinpath(name).read_text("utf-8")
-    return frozenset(w for w in text.split() if not w.startswith("#"))
-
-
-SPANISH_SURNAMES = _word_list("normdesk.engine.normalize", "data/spanish_surnames.txt")
-KNOWN_SURNAMES = _word_list("normdesk.engine", "detect_data/last_names.txt")
-KNOWN_GIVEN = _word_list("normdesk.engine", "detect_data/first_names.txt")
+SPANISH_SURNAMES = word_list("normdesk.engine.normalize", "data/spanish_surnames.txt")
+KNOWN_SURNAMES = word_list("normdesk.engine", "detect_data/last_names.txt")
+KNOWN_GIVEN = word_list("normdesk.engine", "detect_data/first_names.txt")
 _ROMAN = re.compile(r"^(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _ORDINAL = re.compile(r"(?<![\w.])([1-9])(st|nd|rd|th)\b", re.I)
 _WS = re.compile(r"\s+")
