@@ -77,13 +77,17 @@ class EmailNormalizer(Normalizer):
     fast_path = True  # False sends every value to the library (tests, benchmarks)
     mx = None  # the MxChecker of a run with check_mx, made on first use (in the worker process)
 
+    def __init__(self, options, part=None) -> None:
+        super().__init__(options, part)
+        self.domains = email_checks.DomainFlags()
+
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
         cleaned = pl.select(cleanse(pl.lit(stripped))).to_series()
         fast = fast_normalize(cleaned) if self.fast_path else pl.Series(VALUE, [None] * len(cleaned), pl.Utf8)
         left = pl.select(pl.when(fast.is_null()).then(cleaned)).to_series()
         slow = map_distinct(left, library_normalize, (VALUE, REASON), self.cache)
         value, reason = fast.fill_null(slow[VALUE]), slow[REASON]
-        warning = email_checks.warnings(value)
+        warning = email_checks.warnings(value, self.domains)
         if self.options.check_mx:
             reason, warning = self._check_mx(value, reason, warning)
         return pl.DataFrame({VALUE: value, REASON: reason, WARNING: warning})

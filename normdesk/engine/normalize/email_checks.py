@@ -16,8 +16,8 @@
   ``+tag`` is ignored): "role address". Local parts of that list that are common given names
   (``NAME_LIKE_ROLES``: alexa@, sydney@...) are not flagged.
 
-Everything is a polars expression over the chunk except the typo rule, which runs once per
-distinct domain (a file has few) and is remembered for the process.
+Everything is a polars expression over the chunk except the domain checks, which run in Python
+once per distinct domain of a run (``DomainFlags``).
 """
 
 from __future__ import annotations
@@ -86,7 +86,6 @@ def _near_suffixes(rest: str) -> list[tuple[int, str]]:
     return [(edits, prest) for edits, prest in near if edits <= 1]
 
 
-@lru_cache(maxsize=200_000)
 def suggest_domain(domain: str) -> str | None:
     """The provider domain ``domain`` is probably a typo of, or None (see the module's rule)."""
     if domain in KNOWN_DOMAINS or not domain.isascii():
@@ -110,20 +109,42 @@ def _disposable(domain: str) -> bool:
     return domain in DISPOSABLE or domain.partition(".")[2] in DISPOSABLE
 
 
-def _domain_table(domains: pl.Series) -> pl.DataFrame:
-    """Per distinct domain: the suggested provider (or null) and whether it is disposable."""
-    uniq = domains.drop_nulls().unique().to_list()
-    return pl.DataFrame(
-        {"domain": uniq, "fixed": [suggest_domain(d) for d in uniq], "disposable": [_disposable(d) for d in uniq]},
-        schema={"domain": pl.Utf8, "fixed": pl.Utf8, "disposable": pl.Boolean},
-    )
+class DomainFlags:
+    """The domains flagged so far (a typo suggestion or disposable), each distinct domain checked
+    once: per chunk, polars finds the domains not seen yet and Python checks only those."""
+
+    LIMIT = 500_000  # distinct domains remembered; then the memory starts again
+
+    def __init__(self) -> None:
+        self.seen = pl.Series("domain", [], pl.Utf8)
+        self.flagged = pl.DataFrame(schema={"domain": pl.Utf8, "fixed": pl.Utf8, "disposable": pl.Boolean})
+
+    def of(self, domains: pl.Series) -> pl.DataFrame:
+        """The flagged rows among ``domains``: columns domain, fixed, disposable."""
+        if len(self.seen) > self.LIMIT:
+            self.__init__()
+        new = domains.filter(~domains.is_in(self.seen.implode())).drop_nulls().unique().to_list()
+        if new:
+            checked = pl.DataFrame(
+                {"domain": new, "fixed": [suggest_domain(d) for d in new], "disposable": [_disposable(d) for d in new]},
+                schema=self.flagged.schema,
+            )
+            self.flagged = pl.concat([self.flagged, checked.filter(pl.col("fixed").is_not_null() | pl.col("disposable"))])
+            self.seen = pl.concat([self.seen, pl.Series("domain", new, pl.Utf8)])
+        if self.flagged.is_empty():
+            return self.flagged
+        return self.flagged.filter(pl.col("domain").is_in(domains.drop_nulls().implode()))
 
 
-def warnings(valid: pl.Series) -> pl.Series:
+def warnings(valid: pl.Series, flags: DomainFlags) -> pl.Series:
     """The warnings of each normalized address (null when valid without warnings, or null)."""
     parts = valid.str.splitn("@", 2).struct.rename_fields(["local", "domain"]).struct.unnest()
-    frame = parts.join(_domain_table(parts["domain"]), on="domain", how="left", maintain_order="left")
-    joined = frame.select(
+    table = flags.of(parts["domain"])
+    if table.is_empty():  # the common chunk: no domain to flag, only the role check
+        parts = parts.with_columns(fixed=pl.lit(None, pl.Utf8), disposable=pl.lit(False))
+    else:
+        parts = parts.join(table, on="domain", how="left", maintain_order="left")
+    joined = parts.select(
         pl.concat_str(
             pl.when(pl.col("fixed").is_not_null()).then(
                 pl.lit(f"{TYPO}: did you mean ") + pl.col("local") + "@" + pl.col("fixed") + "?"
