@@ -73,6 +73,11 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    # -- online email check (off unless asked: normdesk works offline) ----------------------
+    check_mx: bool = _setting(False)  # look up each email domain's MX (or A) records
+    dns_server: str = _setting("")  # "HOST" or "HOST:PORT"; "" uses the system's resolvers
+    mx_timeout_s: float = _setting(2.0, _clamp(0.1, 30.0))  # per lookup
+    mx_budget_s: float = _setting(30.0, _clamp(1.0, 3600.0))  # all lookups of a run (per process)
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

@@ -21,7 +21,7 @@ from normdesk.engine.plan import Plan
 from normdesk.engine.progress import NoProgress, Progress, chunk_started
 from normdesk.engine.reader import Source, open_source
 from normdesk.engine.report import ColumnReport, Report
-from normdesk.engine.transform import output_layout
+from normdesk.engine.transform import data_versions, output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ def run_file(
             report = Report(format=plan.output_format, columns={
                 key: ColumnReport(col.type.value, col.part)
                 for key, col in plan.typed_columns() if key in source.columns
-            }, safe_formulas=plan.safe_formulas, input_changed=input_changed)
+            }, safe_formulas=plan.safe_formulas, input_changed=input_changed,
+               data_versions=data_versions(plan, source.columns))
         else:
             part, rows_done = Path(checkpoint.part_path), checkpoint.rows_done
             resume_at, report = checkpoint.out_bytes, Report.from_dict(checkpoint.report)

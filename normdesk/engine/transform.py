@@ -12,7 +12,7 @@ import polars as pl
 
 from normdesk.engine.formulas import protect, risky
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
-from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE
+from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE, warning_kinds
 from normdesk.engine.plan import Plan
 from normdesk.engine.report import MAX_INVALID_SAMPLES, ChunkCounts
 from normdesk.engine.types import Outcome
@@ -29,7 +29,7 @@ class OutputColumn:
 
 def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[OutputColumn]:
     """Output columns in order: every input column, each typed one followed by its components."""
-    options = NormalizeOptions(plan.country, plan.preserve_accents)
+    options = normalize_options(plan)
     layout = []
     for key, head in zip(columns, header):
         layout.append(OutputColumn(key, head))
@@ -41,9 +41,22 @@ def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[Out
     return layout
 
 
+def normalize_options(plan: Plan) -> NormalizeOptions:
+    return NormalizeOptions(plan.country, plan.preserve_accents, plan.check_mx)
+
+
+def data_versions(plan: Plan, columns: list[str]) -> dict[str, str]:
+    """The versions of the data lists the plan's normalizers check against (for the report)."""
+    options, versions = normalize_options(plan), {}
+    for key, col in plan.typed_columns():
+        if key in columns:
+            versions.update(make_normalizer(col.type, options, col.part).data_versions())
+    return versions
+
+
 class ChunkTransform:
     def __init__(self, plan: Plan, columns: list[str], header: list[str]) -> None:
-        options = NormalizeOptions(plan.country, plan.preserve_accents)
+        options = normalize_options(plan)
         self.columns = columns
         self.labels = dict(zip(columns, header))
         self.normalizers: dict[str, Normalizer] = {
@@ -57,7 +70,7 @@ class ChunkTransform:
     def __call__(self, chunk: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, ChunkCounts]:
         """``first_row``: 1-based data-row number of the chunk's first row (for invalid samples)."""
         out: dict[str, pl.Series] = {}
-        reasons, invalid_flags, outcomes, samples = [], [], {}, []
+        reasons, invalid_flags, outcomes, kinds, samples = [], [], {}, {}, []
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
         for key in self.columns:
             values = chunk.get_column(key)
@@ -72,6 +85,8 @@ class ChunkTransform:
             outcome = result.get_column(OUTCOME)
             reason = result.get_column(REASON)
             outcomes[key] = dict(outcome.value_counts().iter_rows())
+            if outcomes[key].get(Outcome.WARNING):
+                kinds[key] = warning_kinds(outcome, reason)
             is_invalid = outcome == Outcome.INVALID
             invalid_flags.append(is_invalid)
             reasons.append(pl.when(reason.is_not_null()).then(pl.lit(f"{self.labels[key]}: ") + pl.lit(reason)))
@@ -96,6 +111,7 @@ class ChunkTransform:
             outcomes=outcomes,
             invalid_samples=sorted(samples, key=lambda item: item["row"])[:MAX_INVALID_SAMPLES],
             formula_cells=formula_cells,
+            warning_kinds=kinds,
         )
         return frame, counts
 
