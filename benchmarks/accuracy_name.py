@@ -3,10 +3,15 @@
     python benchmarks/accuracy_name.py [--rows 20000] [--speed 100000]
 
 Data: ../shared/bench-data/probablepeople (person rows), the nameparser test cases (only the
-fields each case asserts), and the truth file of gen_contacts (generated into a temporary folder).
+fields each case asserts), the truth file of gen_contacts (generated into a temporary folder),
+and 2,000 Spanish "First Surname Surname" names from Faker (see ``faker_spanish``).
 A field matches when it equals the label after case folding, accent folding, and dropping dots,
 commas and extra spaces ("JOHN Q." == "John Q"). first/last count over every row (an empty label
 must give an empty field); title/middle/suffix count over the rows where the label is not empty.
+
+"first+last" counts the rows where both are right. A second table says how often each of the
+name rules that go beyond nameparser fires on each set (rows whose parse changes when the rule is
+switched off) and first+last with every rule on and off.
 
 ``--speed N`` also times the normalizer over the first N gen_contacts names, with and without
 the fast path (one process, one core), and reports the share of values the fast path takes.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import contextmanager
 import subprocess
 import sys
 import tempfile
@@ -25,11 +31,13 @@ from pathlib import Path
 import polars as pl
 
 from normdesk.engine.normalize.base import NormalizeOptions
+from normdesk.engine.normalize import name as name_module
 from normdesk.engine.normalize.name import NameNormalizer, _clean_expr, _fast_frame, fold_accents
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "bench-data"
 GEN = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_contacts.py"
 FIELDS = ("title", "first", "middle", "last", "suffix")
+RULES = {"two-word surname": "_compound_surname", "given name read as a title": "_given_name_title"}
 
 
 def key(text: str | None) -> str:
@@ -57,6 +65,41 @@ def score(labels: list[dict[str, str | None]], out: pl.DataFrame, always: tuple[
     return result
 
 
+def both_right(labels: list[dict], out: pl.DataFrame) -> float:
+    """Share of the rows labeled with both first and last where both are right."""
+    pairs = [(a, p) for a, p in zip(labels, out.select(FIELDS).to_dicts()) if "first" in a and "last" in a]
+    return sum(key(a["first"]) == key(p["first"]) and key(a["last"]) == key(p["last"]) for a, p in pairs) / len(pairs)
+
+
+@contextmanager
+def rules_off(*names: str):
+    """Switch name rules off (each a function of normdesk.engine.normalize.name) for a block."""
+    saved = {n: getattr(name_module, n) for n in names}
+    try:
+        for n in names:
+            setattr(name_module, n, lambda pieces: None)
+        yield
+    finally:
+        for n, fn in saved.items():
+            setattr(name_module, n, fn)
+
+
+def rule_table(sets) -> list[str]:
+    lines = ["\n| data | " + " | ".join(f"{r} fires" for r in RULES) + " | first+last, rules off | on |",
+             "|---|" + "---:|" * (len(RULES) + 2)]
+    for label, names, labels, _ in sets:
+        on = normalize(names, fast=False)
+        fires = []
+        for fn in RULES.values():
+            with rules_off(fn):
+                fires.append((normalize(names, fast=False) != on).select(pl.any_horizontal(pl.all())).to_series().sum())
+        with rules_off(*RULES.values()):
+            off = both_right(labels, normalize(names, fast=False))
+        lines.append(f"| {label} | " + " | ".join(f"{n:,}" for n in fires)
+                     + f" | {off:.2%} | {both_right(labels, on):.2%} |")
+    return lines
+
+
 def probablepeople() -> tuple[list[str], list[dict]]:
     frame = pl.read_csv(DATA / "probablepeople/probablepeople_labeled_flat.csv", infer_schema=False)
     frame = frame.filter(pl.col("kind_derived") == "person")
@@ -66,6 +109,23 @@ def probablepeople() -> tuple[list[str], list[dict]]:
 def nameparser_cases() -> tuple[list[str], list[dict]]:
     cases = json.loads((DATA / "nameparser/nameparser_cases.json").read_text())["cases"]
     return [c["input"] for c in cases], [{k: v for k, v in c["expected"].items() if k in FIELDS} for c in cases]
+
+
+def faker_spanish(rows: int = 2000) -> tuple[list[str], list[dict]]:
+    """"First Surname Surname" from Faker es_ES and es_MX, labeled with both surnames as the last
+    name. The surname list of the rule comes from the same providers: this measures how often the
+    rule applies to Spanish names (coverage), not its precision (that is the other sets)."""
+    from faker import Faker
+
+    names, labels = [], []
+    for locale in ("es_ES", "es_MX"):
+        fake = Faker(locale)
+        fake.seed_instance(16)
+        for _ in range(rows // 2):
+            first, last = fake.first_name(), f"{fake.last_name()} {fake.last_name()}"
+            names.append(f"{first} {last}")
+            labels.append({"first": first, "last": last})
+    return names, labels
 
 
 def gen_contacts(rows: int, folder: Path) -> tuple[list[str], list[dict]]:
@@ -103,15 +163,18 @@ def main(argv: list[str] | None = None) -> None:
     import nameparser
 
     print(f"nameparser {'.'.join(map(str, nameparser.VERSION))}\n")
-    print("| data | rows | " + " | ".join(FIELDS) + " |")
-    print("|---|---:|" + "---:|" * len(FIELDS))
+    print("| data | rows | " + " | ".join(FIELDS) + " | first+last |")
+    print("|---|---:|" + "---:|" * (len(FIELDS) + 1))
     sets = [("probablepeople persons", *probablepeople(), ("first", "last")),
             ("nameparser cases (asserted fields)", *nameparser_cases(), FIELDS),
-            (f"gen_contacts {args.rows:,} (non-blank)", *gen_contacts(args.rows, folder), ("first", "last"))]
+            (f"gen_contacts {args.rows:,} (non-blank)", *gen_contacts(args.rows, folder), ("first", "last")),
+            ("Faker es_ES + es_MX, two surnames", *faker_spanish(), ("first", "last"))]
     for label, names, labels, always in sets:
         res = score(labels, normalize(names), always)
         cells = [f"{res[f][0]:.1%} (n={res[f][1]})" if f in res else "-" for f in FIELDS]
-        print(f"| {label} | {len(names):,} | " + " | ".join(cells) + " |")
+        joint = f"{both_right(labels, normalize(names)):.2%}"
+        print(f"| {label} | {len(names):,} | " + " | ".join(cells) + f" | {joint} |")
+    print("\n".join(rule_table(sets)))
     if args.speed:
         big = folder / f"speed_{args.speed}"
         big.mkdir(exist_ok=True)

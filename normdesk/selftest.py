@@ -1,14 +1,15 @@
 """``normdesk --self-test``: check, headless, what a broken build breaks.
 
-One line per check (``ok   polars: ...`` or ``FAIL keyring: ...``), exit status 1 when any
-check failed. Every check works in a temporary folder (the data folder is not touched):
+One line per check (``ok   polars: ...``, ``warn keyring: ...`` or ``FAIL store: ...``); exit
+status 1 when a check of what the main job needs failed. S3 is optional: a failure of its checks
+(keyring, s3 client) is a warning, and a machine without a keyring backend says so in one line. Every check works in a temporary folder (the data folder is not touched):
 
 - resources       the bundled sample file and app icon are there
 - normalizers     the four types on known values (phonenumbers' lazily loaded region data,
                   usaddress's model file, nameparser, email-validator)
 - polars          CSV and Parquet written and read back
 - store           the job queue's diskcache store (SQLite): submit, close, reopen, read back
-- keyring         the active backend stores and returns a secret; FAIL on the fail/null
+- keyring         the active backend stores and returns a secret; a warning without a usable
                   backend (CI sets PYTHON_KEYRING_BACKEND to a file backend in a temp folder)
 - s3 client       boto3 builds an S3 client and signs a URL (bundled models; no network)
 - worker process  detect and normalize a tiny file in one spawned worker process, to .xlsx,
@@ -28,6 +29,11 @@ from typing import Callable, Sequence
 from normdesk.resources import icon_file, resources_dir
 
 SELFTEST_SERVICE = "normdesk-selftest"
+OPTIONAL = frozenset({"keyring", "s3 client"})  # S3 only: their failures are warnings
+
+
+class Unavailable(Exception):
+    """An optional part cannot work on this machine; the message says so in full."""
 
 
 def check_resources(tmp: Path) -> str:
@@ -107,13 +113,13 @@ def check_store(tmp: Path) -> str:
 
 def check_keyring(tmp: Path) -> str:
     import keyring
-    import keyring.backends.fail
-    import keyring.backends.null
+
+    from normdesk.sync.secrets import NO_KEYRING_MESSAGE, keyring_available
 
     backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__qualname__}"
-    if isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring)):
-        raise RuntimeError(f"no usable backend ({name}): S3 credentials cannot be stored")
+    if not keyring_available():
+        raise Unavailable(NO_KEYRING_MESSAGE)
     token = os.urandom(8).hex()
     keyring.set_password(SELFTEST_SERVICE, "probe", token)
     try:
@@ -190,8 +196,8 @@ CHECKS: dict[str, Callable[[Path], str]] = {
 }
 
 
-def run_checks(names: Sequence[str]) -> list[tuple[str, bool, str]]:
-    """(name, passed, detail) for each check, each in its own temporary folder."""
+def run_checks(names: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(name, "ok" | "warn" | "FAIL", detail) for each check, each in its own temporary folder."""
     results = []
     with tempfile.TemporaryDirectory(prefix="normdesk-selftest-") as tmp:
         for name in names:
@@ -200,10 +206,13 @@ def run_checks(names: Sequence[str]) -> list[tuple[str, bool, str]]:
             began = time.monotonic()
             try:
                 detail = CHECKS[name](folder)
-                results.append((name, True, f"{detail} ({time.monotonic() - began:.1f} s)"))
+                results.append((name, "ok", f"{detail} ({time.monotonic() - began:.1f} s)"))
+            except Unavailable as err:
+                results.append((name, "warn", str(err)))
             except Exception as err:  # a self-test reports every failure and goes on
                 message = str(err).strip().splitlines()[0] if str(err).strip() else ""
-                results.append((name, False, f"{type(err).__name__}: {message}" if message else type(err).__name__))
+                detail = f"{type(err).__name__}: {message}" if message else type(err).__name__
+                results.append((name, "warn" if name in OPTIONAL else "FAIL", detail))
     return results
 
 
@@ -214,10 +223,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(argv or []))
     started = time.monotonic()
     results = run_checks(args.only or list(CHECKS))
-    for name, passed, detail in results:
-        print(f"{'ok  ' if passed else 'FAIL'} {name}" + (f": {detail}" if detail else ""), flush=True)
-    failed = sum(not passed for _, passed, _ in results)
+    for name, status, detail in results:
+        print(f"{status:<4} {name}" + (f": {detail}" if detail else ""), flush=True)
+    failed = sum(status == "FAIL" for _, status, _ in results)
+    warned = sum(status == "warn" for _, status, _ in results)
+    ok = len(results) - failed - warned
     elapsed = time.monotonic() - started
-    print(f"self-test {'passed' if not failed else 'FAILED'}: {len(results) - failed} of {len(results)} checks ok "
-          f"in {elapsed:.1f} s")
+    print(f"self-test {'passed' if not failed else 'FAILED'}: {ok} of {len(results)} checks ok"
+          + (f", {warned} warning{'s' if warned > 1 else ''}" if warned else "") + f" in {elapsed:.1f} s")
     return 1 if failed else 0

@@ -60,7 +60,7 @@ class Settings:
     max_attempts: int = _setting(3, _clamp(1, 10))
     backoff_s: float = _setting(5.0, _clamp(0.0, 3600.0), "NORMDESK_RETRY_BACKOFF")  # first retry delay, doubled each time
     lease_s: float = _setting(30.0, _clamp(0.5, 3600.0), "NORMDESK_LEASE_SECONDS")  # renewed every third of it
-    max_crashes: int = _setting(3, _clamp(1, 100))  # lease expiries without progress before a job is failed
+    max_crashes: int = _setting(3, _clamp(1, 100))  # crashes in a row on the same chunk before a job is failed
     chunk_rows: int = _setting(0, _clamp(0, 10_000_000))  # 0: the engine's default
     # -- retention ----------------------------------------------------------------------------
     keep_completed_hours: float = _setting(24.0, _clamp(0.0, 24.0 * 3650))
@@ -73,6 +73,11 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    # -- online email check (off unless asked: normdesk works offline) ----------------------
+    check_mx: bool = _setting(False)  # look up each email domain's MX (or A) records
+    dns_server: str = _setting("")  # "HOST" or "HOST:PORT"; "" uses the system's resolvers
+    mx_timeout_s: float = _setting(2.0, _clamp(0.1, 30.0))  # per lookup
+    mx_budget_s: float = _setting(30.0, _clamp(1.0, 3600.0))  # all lookups of a run (per process)
     # -- the local API (normdesk serve) and its webhooks -----------------------------------------
     api_port: int = _setting(8765, _clamp(1, 65535))
     api_max_upload_mb: float = _setting(1024.0, _clamp(0.001, 1_000_000.0))  # larger uploads get 413

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Render the main window (jobs in every state, an S3 upload), the preview dialog, the settings
-dialog and the Open-from-S3 dialog to PNGs in docs/screenshots/, offscreen, over a throw-away data
+"""Render the main window (jobs in every state, an S3 upload, a formula-cells warning), the preview
+dialog, the settings dialog (also its S3 page on a machine without a keyring) and the Open-from-S3 dialog to PNGs in docs/screenshots/, offscreen, over a throw-away data
 folder, real jobs, a local moto S3 server and a throw-away file keyring.
 
     python scripts/screenshots.py [--out docs/screenshots]
@@ -51,7 +51,8 @@ def make_jobs(queue, files: Path) -> dict[str, str]:
     with open(messy, "a", newline="", encoding="utf-8") as fh:  # a few values no one can fix
         csv.writer(fh).writerows([
             ["Mary Major", "mary.major@", "555-01", "12 Elm St, Springfield, IL 62704", "Acme", "2021-01-04"],
-            ["Tom Tester", "tom(at)example.com", "(212) 555-0142", "PO Box", "Initech", "2021-02-11"],
+            ["Tom Tester", "tom(at)example.com", "(212) 555-0142", "PO Box", '=HYPERLINK("http://x.example")',
+             "2021-02-11"],
             ["Ann Lee", "ann.lee@example.net", "call me", "9 Oak Ave, Portland, OR 97201", "", "2021-03-09"],
         ])
     done = queue.submit(messy)
@@ -210,6 +211,21 @@ def main(argv: list[str] | None = None) -> int:
         settle(app)
         settings.grab().save(str(args.out / "settings_dialog_api_keys.png"))
         settings.reject()
+
+        import keyring
+        import keyring.backends.fail
+
+        chosen = keyring.get_keyring()
+        keyring.set_keyring(keyring.backends.fail.Keyring())  # a machine without a keyring backend
+        try:
+            no_keyring = SettingsDialog(Settings(), window)
+            no_keyring.show()
+            no_keyring.tabs.setCurrentWidget(no_keyring.s3_page)
+            settle(app)
+            no_keyring.grab().save(str(args.out / "s3_settings_no_keyring.png"))
+            no_keyring.reject()
+        finally:
+            keyring.set_keyring(chosen)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:

@@ -184,18 +184,31 @@ def test_graceful_release_keeps_checkpoint_and_honours_cancel(queue, csv_file):
     assert queue.checkpoint(job.id) is None
 
 
-def test_crash_recovery_is_not_an_attempt_but_a_poison_job_fails(queue, csv_file, clock):
-    good, poison = queue.submit(csv_file), queue.submit(csv_file, csv_file.with_name("other.csv"))
-    for crash in range(1, 4):
-        assert {queue.claim(f"dead{crash}").id, queue.claim(f"dead{crash}").id} == {good.id, poison.id}
-        rows = crash * 100  # the good job makes progress before each crash, the poison job never
-        queue.progress(good.id, f"dead{crash}", rows, 0.1, {"part_path": "/p", "rows_done": rows, "out_bytes": 1, "report": {}})
+def test_crash_recovery_is_not_an_attempt_but_a_poison_job_fails_on_evidence(queue, csv_file, clock):
+    """Three crashes in a row while the same chunk was being normalized fail the job (naming the rows,
+    keeping its checkpoint); crashes before any chunk started, or on ever new chunks, never do."""
+    good, poison, starting = (queue.submit(csv_file, csv_file.with_name(f"{n}.csv")) for n in ("g", "p", "s"))
+    for crash in range(1, 6):
+        owner = f"dead{crash}"
+        assert {queue.claim(owner).id for _ in range(3)} == {good.id, poison.id, starting.id}
+        rows = crash * 100  # the good job moves on before each crash, the poison job is stuck on row 201
+        queue.progress(good.id, owner, rows, 0.1, {"part_path": "/p", "rows_done": rows, "out_bytes": 1, "report": {}})
+        queue.chunk_started(good.id, owner, rows + 1)
+        if crash >= 3:
+            queue.progress(poison.id, owner, 200, 0.1, {"part_path": "/q", "rows_done": 200, "out_bytes": 1, "report": {}})
+            queue.chunk_started(poison.id, owner, 201)
+        # `starting` is killed every time before its first chunk: in the start-up, the spawn of the engine
         assert queue.recover("me") == []  # leases still valid
         recovered = {j.id: j for j in queue.recover("me", everything=True)}
         assert recovered[good.id].status is JobStatus.PENDING and recovered[good.id].attempts == 0
-    assert recovered[poison.id].status is JobStatus.FAILED
-    assert "stopped 3 times" in recovered[poison.id].error_message
-    assert queue.checkpoint(good.id)["rows_done"] == 300  # resumes from there
+        assert recovered[starting.id].status is JobStatus.PENDING
+        assert recovered[poison.id].status is (JobStatus.FAILED if crash == 5 else JobStatus.PENDING)
+        if crash == 5:
+            break
+    assert "3 times in a row while normalizing the rows from 201 on" in recovered[poison.id].error_message
+    assert queue.checkpoint(poison.id)["rows_done"] == 200 and "/q" in queue.live_part_paths()  # kept for the retry
+    assert queue.retry(poison.id).status is JobStatus.PENDING and queue.checkpoint(poison.id)["rows_done"] == 200
+    assert queue.checkpoint(good.id)["rows_done"] == 500  # resumes from there
 
 
 def test_expired_lease_is_recovered_by_time(queue, csv_file, clock):

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -318,3 +319,19 @@ def test_lease_is_renewed_while_running(tmp_path, home):
     finally:
         d.close()
         q.close()
+
+
+def test_sigterm_stops_the_worker_within_its_grace_time_even_with_a_stuck_job(tmp_path, queue, monkeypatch):
+    """A job that never returns (stuck in a read) cannot keep a stopping worker alive: it is given back."""
+    from normdesk.jobs import dispatch, worker
+
+    stuck = threading.Event()
+    monkeypatch.setattr(dispatch, "run_job", lambda *args, **kwargs: stuck.wait(60) and None)
+    monkeypatch.setattr(worker, "STOP_GRACE_S", 1.0)
+    job = queue.submit(write_contacts(tmp_path / "in.csv", 10), plan=PLAN)
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+    assert worker.serve(queue) == 0
+    assert time.monotonic() - started < 10
+    assert queue.get(job.id).status is JobStatus.PENDING
+    stuck.set()

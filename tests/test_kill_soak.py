@@ -61,12 +61,11 @@ def references(inputs, folder):
     return refs
 
 
-def start_worker(home: Path, log, once: bool = False) -> subprocess.Popen:
+def start_worker(home: Path, log, once: bool = False, *flags: str) -> subprocess.Popen:
+    """A real `normdesk worker` with the default crash rule: random kills must never fail a job."""
     env = {**os.environ, "NORMDESK_HOME": str(home), "NORMDESK_CHUNK_ROWS": str(CHUNK_ROWS),
-           "NORMDESK_START_RATE": "100", "WORKER_CONCURRENCY": "2",
-           # Random kills can hit one job three times before its next chunk: not a poison job.
-           "NORMDESK_MAX_CRASHES": "100000"}
-    cmd = [sys.executable, "-m", "normdesk", "worker", *(["--once"] if once else [])]
+           "NORMDESK_START_RATE": "100", "WORKER_CONCURRENCY": "2", "NORMDESK_LEASE_SECONDS": "30"}
+    cmd = [sys.executable, "-m", "normdesk", "worker", *(["--once"] if once else []), *flags]
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
 
 
@@ -117,7 +116,9 @@ def soak(tmp_path, inputs, kills_wanted: int, seed: int) -> dict:
 
     while kills < kills_wanted:
         proc = start_worker(home, log)
-        deadline = time.monotonic() + rng.uniform(0.3, 3.0)
+        # a third of the kills in the first second (start-up, the engine processes spawning), the rest
+        # anywhere in a run: mid-chunk, at the final rename, in the events after completion
+        deadline = time.monotonic() + (rng.uniform(0.0, 1.0) if rng.random() < 1 / 3 else rng.uniform(1.0, 4.0))
         while time.monotonic() < deadline:
             time.sleep(0.05)
             observe()
@@ -174,3 +175,84 @@ def test_a_killed_worker_leaves_no_process_behind(tmp_path, inputs):
             proc.wait()
             left += not group_gone(proc.pid)
     assert left == 0
+
+
+def wait_for(condition, timeout: float = 120.0, step: float = 0.01, describe=lambda: ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out {describe()}")
+
+
+def job_of(home: Path):
+    queue = JobQueue(home)
+    try:
+        return queue.list()[0]
+    finally:
+        queue.close()
+
+
+def finish_by_retry(home: Path, tmp_path: Path, job, reference: bytes) -> None:
+    """`jobs retry` then a worker: the job resumes from its kept checkpoint and ends byte-identical."""
+    env = {**os.environ, "NORMDESK_HOME": str(home)}
+    subprocess.run([sys.executable, "-m", "normdesk", "jobs", "retry", job.id], env=env, check=True, capture_output=True)
+    with open(tmp_path / "retry.log", "ab") as log:
+        assert start_worker(home, log, True).wait(timeout=300) == 0
+    done = job_of(home)
+    assert done.status is JobStatus.COMPLETED and Path(done.output_path).read_bytes() == reference
+
+
+def test_an_engine_process_dying_while_its_parent_lives_fails_the_job_naming_the_rows(tmp_path, inputs):
+    psutil = pytest.importorskip("psutil")
+    home, out = tmp_path / "home", tmp_path / "out.csv"
+    queue = JobQueue(home)
+    queue.submit(inputs[1], out, plan=PLANS[0])
+    queue.close()
+    with open(tmp_path / "worker.log", "ab") as log:
+        proc = start_worker(home, log, False, "--workers", "2")
+        try:
+            wait_for(lambda: job_of(home).processed_rows >= 2 * CHUNK_ROWS)
+            engine = [c for c in psutil.Process(proc.pid).children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
+            engine[0].send_signal(signal.SIGKILL)  # the parent lives on
+            failed = wait_for(lambda: (job := job_of(home)).status is JobStatus.FAILED and job)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    assert "an engine process died while normalizing the rows from" in failed.error_message
+    first_row = int(failed.error_message.split("rows from ")[1].split(" on")[0].replace(",", ""))
+    assert first_row > 2 * CHUNK_ROWS and (first_row - 1) % CHUNK_ROWS == 0
+    run_file(inputs[1], tmp_path / "ref.csv", PLANS[0], chunk_rows=CHUNK_ROWS, workers=0)
+    finish_by_retry(home, tmp_path, failed, (tmp_path / "ref.csv").read_bytes())
+
+
+def test_three_kills_on_the_same_chunk_fail_the_job_and_a_retry_resumes(tmp_path, inputs):
+    """In-process runs (small files): the whole worker killed three times while normalizing one chunk."""
+    home, out = tmp_path / "home", tmp_path / "out.csv"
+    queue = JobQueue(home)
+    job = queue.submit(inputs[0], out, plan=PLANS[0])
+    queue.close()
+    target = CHUNK_ROWS + 1  # the second chunk: the first one finishes and is checkpointed
+    with open(tmp_path / "worker.log", "ab") as log:
+        for _ in range(3):
+            proc = start_worker(home, log, False, "--workers", "0")
+            queue = JobQueue(home)
+
+            def on_target() -> bool:  # this process holds the job and normalizes the second chunk
+                now = queue.get(job.id)
+                return (now.lease_owner or "").startswith(f"{proc.pid}-") and now.chunk_row == target
+
+            wait_for(on_target, step=0.002, describe=lambda: queue.get(job.id))
+            queue.close()
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            assert group_gone(proc.pid)
+        proc = start_worker(home, log, False, "--workers", "0")  # it takes the folder: the third strike
+        failed = wait_for(lambda: (j := job_of(home)).status is JobStatus.FAILED and j, describe=lambda: job_of(home))
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert f"3 times in a row while normalizing the rows from {target:,} on" in failed.error_message
+    run_file(inputs[0], tmp_path / "ref.csv", PLANS[0], chunk_rows=CHUNK_ROWS, workers=0)
+    finish_by_retry(home, tmp_path, failed, (tmp_path / "ref.csv").read_bytes())

@@ -45,3 +45,34 @@ def test_a_library_exception_on_one_value_flags_it_instead_of_failing():
     assert out["value"].to_list() == ["OK", "boom"]
     assert out["outcome"].to_list() == [Outcome.CHANGED, Outcome.INVALID]
     assert out["reason"][1] == "could not be parsed (ValueError)"
+
+
+class Flag(Normalizer):
+    """Lower-cases; "bad" is invalid; values with "x" get a warning, "xx" two."""
+
+    type = ColumnType.EMAIL
+
+    def _normalize(self, stripped):
+        warn = (pl.when(stripped.str.contains("xx")).then(pl.lit("has x: twice; double"))
+                .when(stripped.str.contains("x")).then(pl.lit("has x: once")))
+        return pl.DataFrame({"value": stripped.str.to_lowercase(),
+                             "reason": pl.select(pl.when(stripped == "bad").then(pl.lit("is bad"))).to_series(),
+                             "warning": pl.select(warn).to_series()})
+
+
+def test_warnings_are_valid_values_with_a_reason_and_counted_by_kind():
+    from normdesk.engine.normalize.base import warning_kinds
+
+    out = Flag(NormalizeOptions()).normalize(pl.Series(["Xx1", "ax", "bxx", "bad", "", None, "ok"]))
+    assert out["value"].to_list() == ["xx1", "ax", "bxx", "bad", "", None, "ok"]
+    assert out["outcome"].to_list() == [Outcome.WARNING] * 3 + [Outcome.INVALID, Outcome.EMPTY, Outcome.EMPTY,
+                                                                Outcome.UNCHANGED]
+    assert out["reason"].to_list() == ["has x: once", "has x: once", "has x: twice; double", "is bad",
+                                       None, None, None]
+    assert warning_kinds(out["outcome"], out["reason"]) == {"has x": 3, "double": 1}
+
+
+def test_a_normalizer_without_warnings_has_none():
+    out = Shout(NormalizeOptions()).normalize(pl.Series(["a", "bad"]))
+    assert out.columns == ["value", "outcome", "reason"]
+    assert Outcome.WARNING not in out["outcome"].to_list()

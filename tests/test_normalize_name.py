@@ -72,6 +72,35 @@ def test_full_names(raw, value, parts):
     assert row["outcome"] == (Outcome.UNCHANGED if raw == value else Outcome.CHANGED)
 
 
+@pytest.mark.parametrize(
+    ("raw", "parts"),
+    [
+        ("Ana Ruiz Delgado", (None, "Ana", None, "Ruiz Delgado", None)),
+        ("ANA MARIA RUIZ DELGADO", (None, "Ana", "Maria", "Ruiz Delgado", None)),
+        ("Juan Carlos Martinez Lopez", (None, "Juan", "Carlos", "Martinez Lopez", None)),
+        ("jose luis garcia oliveira, jr", (None, "Jose", "Luis", "Garcia Oliveira", "Jr.")),
+        ("Ana Ruiz de la Cruz", (None, "Ana", None, "Ruiz de la Cruz", None)),
+        # a middle word that may be a given name, or not Iberian, stays the middle name
+        ("Maria Jose Garcia", (None, "Maria", "Jose", "Garcia", None)),
+        ("John Fitzgerald Kennedy", (None, "John", "Fitzgerald", "Kennedy", None)),
+        ("Mary Ann Jones", (None, "Mary", "Ann", "Jones", None)),
+        # the surname-first order is taken as written
+        ("Delgado, Ana Ruiz", (None, "Ana", "Ruiz", "Delgado", None)),
+        ("Ruiz Delgado, Ana", (None, "Ana", None, "Ruiz Delgado", None)),
+        # given names that are also titles or words
+        ("Royal Brown", (None, "Royal", None, "Brown", None)),
+        ("PRINCE JACKSON", (None, "Prince", None, "Jackson", None)),
+        ("Spencer Grant", (None, "Spencer", None, "Grant", None)),
+        ("Major Lane", (None, "Major", None, "Lane", None)),
+        ("King Henry", ("King", "Henry", None, None, None)),
+        ("Dr Jones", ("Dr.", None, None, "Jones", None)),
+    ],
+)
+def test_compound_surnames_and_given_names_that_are_words(raw, parts):
+    row = one(raw)
+    assert tuple(row[c] for c in ("title", "first", "middle", "last", "suffix")) == parts
+
+
 def test_clean_names_are_unchanged():
     out = run(["Mary Smith", "Dr. John Q. Smith Jr.", "Pieter van der Berg"])
     assert out["outcome"].to_list() == [Outcome.UNCHANGED] * 3
@@ -215,7 +244,9 @@ def differential_names() -> list[str]:
     tricky = ["Li Wei", "Di Maria", "Vi Tran", "Xi Jin", "Ix Chel", "Liv Tyler", "Ed Stone",
               "Ma Long", "Do Kim", "Dean Martin", "King Henry", "Mackenzie Davis",
               "Mcx Y", "mc hammer", "MC", "Ann   Lee", "Lee ,Ann", "Lee , Ann B.", "ann lee-smith",
-              "A. B. Cee", "a b c", "ANN B.", "Bo", "BO", "Q", "José", "Zoë Saldaña"]
+              "A. B. Cee", "a b c", "ANN B.", "Bo", "BO", "Q", "José", "Zoë Saldaña",
+              "Ana Ruiz Delgado", "ana maria ruiz delgado", "RUIZ DELGADO, ANA", "Ana Ruiz Smith",
+              "Ana Ruiz", "Ruiz Ana Delgado", "Royal Brown", "Prince Jackson", "Ana Ruiz-Delgado"]
     return names + tricky
 
 

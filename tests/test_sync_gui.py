@@ -82,6 +82,7 @@ def test_connection_runs_off_the_gui_thread_and_answers_plainly(file_keyring, pa
 
 def test_no_keyring_backend_is_said_clearly_and_credentials_are_disabled(no_keyring, page):
     assert page.keyring_note.isVisibleTo(page)
-    assert page.keyring_note.text().startswith("No OS keyring backend is available")
+    assert page.keyring_note.text() == (
+        "S3 credentials cannot be stored on this machine: no keyring backend; S3 stays off.")
     assert not page.secret.isEnabled() and not page.key_id.isEnabled() and not page.test_button.isEnabled()
     assert "S3 is off" in page.credentials_state.text()

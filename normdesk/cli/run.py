@@ -27,7 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--save-plan", metavar="PLAN.json", help="save the plan used, to re-apply to the next file")
     p.add_argument("--format", choices=["csv", "xlsx", "json", "parquet"],
                    help="output format (default: from the output's extension, else csv)")
+    p.add_argument("--safe-formulas", action="store_true", default=None,
+                   help="prefix ' to untyped cells a spreadsheet would run as formulas (=, +, -, @, tab, CR)")
     p.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
+    p.add_argument("--check-mx", action="store_true", default=None,
+                   help="emails: also check online that each domain takes mail (MX or A records; "
+                        "default: the check_mx setting, off)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_run)
@@ -37,6 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from normdesk.engine import Plan, detect_file, plan_from_detection, run_file
     from normdesk.engine.plan import parse_type_overrides
     from normdesk.engine.errors import Cancelled
+    from normdesk import settings
 
     output = Path(args.output)
     options = {
@@ -46,6 +52,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "preserve_accents": args.preserve_accents,
             "output_format": args.format or (FORMAT_BY_SUFFIX.get(output.suffix.lower()) if not args.plan else None),
             "sheet": args.sheet,
+            "safe_formulas": args.safe_formulas,
+            "check_mx": args.check_mx or (settings.load().check_mx if not args.plan else None),
         }.items()
         if value is not None
     }

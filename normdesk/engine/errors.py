@@ -23,3 +23,13 @@ class Cancelled(NormdeskError):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+class ChunkCrashed(NormdeskError):
+    """An engine process died while normalizing the rows from ``first_row`` on (the parent lives):
+    evidence that a value there crashes a library. The part file and the last checkpoint are kept."""
+
+    def __init__(self, first_row: int) -> None:
+        self.first_row = first_row
+        super().__init__(f"an engine process died while normalizing the rows from {first_row:,} on: a value there "
+                         f"may crash it; a retry resumes at row {first_row:,}")

@@ -3,6 +3,7 @@ part file -> checkpoint -> ... -> convert and rename over the output -> report."
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -11,27 +12,38 @@ from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from normdesk.engine.errors import Cancelled, InputError, OutputError
+from concurrent.futures.process import BrokenProcessPool
+
+from normdesk.engine.errors import Cancelled, ChunkCrashed, InputError, OutputError
+from normdesk.engine.identity import Fingerprinter
 from normdesk.engine.parallel import ChunkRunner, default_workers
 from normdesk.engine.plan import Plan
-from normdesk.engine.progress import NoProgress, Progress
+from normdesk.engine.progress import NoProgress, Progress, chunk_started
 from normdesk.engine.reader import Source, open_source
 from normdesk.engine.report import ColumnReport, Report
-from normdesk.engine.transform import output_layout
+from normdesk.engine.transform import data_versions, output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
 
+log = logging.getLogger(__name__)
+
 CHUNK_ROWS = 20_000
+INPUT_CHANGED = "input changed since the checkpoint: starting over"
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """Where a run stood after its last durably written chunk; JSON-able, to resume from."""
+    """Where a run stood after its last durably written chunk, and on which input (see
+    ``identity``); JSON-able, to resume from. One without an input identity is not resumed."""
 
     part_path: str
     rows_done: int
     out_bytes: int
     report: dict[str, Any]
+    input_size: int | None = None
+    input_mtime_ns: int | None = None
+    input_fingerprint: str | None = None
+    input_offset: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,6 +51,14 @@ class Checkpoint:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Checkpoint:
         return cls(**data)
+
+    def same_input(self, prints: Fingerprinter) -> bool:
+        """Is the input ``prints`` looks at the one this checkpoint was taken on?"""
+        if self.input_fingerprint is None:
+            return False
+        now = prints.identity(self.input_offset)
+        return (now.size, now.mtime_ns, now.fingerprint) == (
+            self.input_size, self.input_mtime_ns, self.input_fingerprint)
 
 
 def run_file(
@@ -55,7 +75,8 @@ def run_file(
     """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
 
     The input is only read. The output appears at once at the end (renamed from a part file)
-    or not at all. Raises InputError, OutputError or Cancelled, after removing the part file.
+    or not at all. A ``checkpoint`` taken on another input (changed since, or replaced) is not
+    resumed: the run starts over from row 1, logs INPUT_CHANGED and sets ``report.input_changed``. Raises InputError, OutputError or Cancelled, after removing the part file.
     Any other exception (a kill, KeyboardInterrupt, an error raised by a callback) leaves the
     part file and the last checkpoint in place, so the run can resume from there.
     """
@@ -65,8 +86,13 @@ def run_file(
     plan.validate()
     if output.exists() and output.resolve() == source_path.resolve():
         raise InputError("the output would overwrite the input: choose another output path")
-    with open_source(source_path, plan.sheet) as source:
+    with open_source(source_path, plan.sheet) as source, Fingerprinter(source_path) as prints:
         plan.check_columns(source.columns)
+        input_changed = checkpoint is not None and not checkpoint.same_input(prints)
+        if input_changed:
+            log.warning("%s: %s", source_path, INPUT_CHANGED)
+            Path(checkpoint.part_path).unlink(missing_ok=True)
+            checkpoint = None
         layout = output_layout(plan, source.columns, source.header)
         delimiter = source.dialect.delimiter if source.dialect and plan.output_format == "csv" else ","
         if checkpoint is None:
@@ -74,7 +100,8 @@ def run_file(
             report = Report(format=plan.output_format, columns={
                 key: ColumnReport(col.type.value, col.part)
                 for key, col in plan.typed_columns() if key in source.columns
-            })
+            }, safe_formulas=plan.safe_formulas, input_changed=input_changed,
+               data_versions=data_versions(plan, source.columns))
         else:
             part, rows_done = Path(checkpoint.part_path), checkpoint.rows_done
             resume_at, report = checkpoint.out_bytes, Report.from_dict(checkpoint.report)
@@ -83,16 +110,20 @@ def run_file(
         writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
         runner = ChunkRunner(plan, source.columns, source.header, workers)
         try:
-            read_fractions: deque[float] = deque()  # how far the input was read when each chunk was
-            numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_fractions)
-            for frame, counts in runner.map(numbered):
+            read_at: deque[tuple[float, int]] = deque()  # how far the input was read when each chunk was
+            numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_at,
+                                 progress if runner.workers == 0 else None)
+            for frame, counts in _crash_evidence(runner.map(numbered), lambda: rows_done + 1):
                 writer.write(frame)
                 report.add_chunk(counts)
                 rows_done += counts.rows
                 out_bytes = writer.sync()
+                fraction, offset = read_at.popleft()
                 if on_checkpoint is not None:
-                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict()))
-                progress.update(rows_done, read_fractions.popleft())
+                    ident = prints.identity(offset)
+                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict(), ident.size,
+                                             ident.mtime_ns, ident.fingerprint, ident.offset))
+                progress.update(rows_done, fraction)
                 if progress.cancelled():
                     raise Cancelled()
             writer.close()
@@ -116,15 +147,27 @@ def run_file(
 
 
 def _numbered(
-    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_fractions: deque[float]
+    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_at: deque[tuple[float, int]],
+    in_process: Progress | None,
 ) -> Iterator[tuple[pl.DataFrame, int]]:
     """Pair each chunk with the 1-based data-row number of its first row, and note how far the
-    input had been read (progress must follow the chunks written, not the reader running ahead)."""
+    input had been read (progress and checkpoints follow the chunks written, not the reader ahead).
+    ``in_process``: chunks are normalized in this process as they are drawn; tell it each start."""
     first = rows_before + 1
     for chunk in chunks:
-        read_fractions.append(source.fraction_read())
+        read_at.append((source.fraction_read(), source.bytes_read()))
+        if in_process is not None:
+            chunk_started(in_process, first)
         yield chunk, first
         first += chunk.height
+
+
+def _crash_evidence(results: Iterator[Any], first_unwritten: Callable[[], int]) -> Iterator[Any]:
+    """The results; an engine process that died (the pool is broken) becomes ``ChunkCrashed``."""
+    try:
+        yield from results
+    except BrokenProcessPool:
+        raise ChunkCrashed(first_unwritten()) from None
 
 
 def _discard(runner: ChunkRunner, writer: PartWriter, part: Path) -> None:

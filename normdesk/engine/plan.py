@@ -57,6 +57,8 @@ class Plan:
     preserve_accents: bool = DEFAULTS.preserve_accents
     output_format: str = DEFAULTS.output_format
     sheet: str | None = None  # Excel input: sheet name; None is the first sheet
+    safe_formulas: bool = False  # prefix ' to untyped cells a spreadsheet would run (see formulas)
+    check_mx: bool = DEFAULTS.check_mx  # emails: also look up each domain's MX (or A) records, online
 
     def typed_columns(self) -> list[tuple[str, ColumnPlan]]:
         return [(name, col) for name, col in self.columns.items() if col.type.typed]
@@ -114,6 +116,8 @@ class Plan:
             preserve_accents=bool(data.get("preserve_accents", False)),
             output_format=str(data.get("output_format", DEFAULTS.output_format)),
             sheet=data.get("sheet"),
+            safe_formulas=bool(data.get("safe_formulas", False)),
+            check_mx=bool(data.get("check_mx", False)),
         )
         plan.validate()
         return plan

@@ -17,6 +17,14 @@ class Progress(Protocol):
         """Checked between chunks; True stops the run (engine raises ``Cancelled``)."""
 
 
+def chunk_started(progress: object, first_row: int) -> None:
+    """Tell ``progress`` that this process starts normalizing the chunk at ``first_row``, if it wants
+    to know (an optional ``chunk_started(first_row)`` method: the job queue's crash evidence)."""
+    hook = getattr(progress, "chunk_started", None)
+    if hook is not None:
+        hook(first_row)
+
+
 class NoProgress:
     """A Progress that ignores updates and never cancels."""
 

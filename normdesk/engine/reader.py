@@ -31,6 +31,7 @@ import csv
 import gc
 import io
 import itertools
+import os
 from collections.abc import Iterator
 from operator import itemgetter
 from os import PathLike
@@ -40,9 +41,11 @@ from typing import Any
 import polars as pl
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.sniff import FALLBACK_ERRORS, Dialect, read_prefix, sniff
+from normdesk.engine.sniff import FALLBACK_ERRORS, Dialect, open_input, read_prefix, sniff
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+FIELD_LIMIT = 64 << 20  # characters in one field; past it, "field over 64 MiB at line L"
+csv.field_size_limit(FIELD_LIMIT)  # the csv module's limit is process-wide; its default is 128 Ki
 _EOF = "\ue000normdesk-end-of-file\ue000"  # appended last line: swallowed by a quote left open
 
 
@@ -77,6 +80,7 @@ class Source:
         self.columns = unique_columns(header)
         self.short_rows = 0
         self._fraction = 0.0
+        self._bytes_read = 0
 
     def sample(self, n: int = 1000) -> pl.DataFrame:
         """The first ``n`` data rows (fewer when the file is shorter)."""
@@ -98,6 +102,10 @@ class Source:
         """Progress of the latest chunks() through the input, 0..1."""
         return self._fraction
 
+    def bytes_read(self) -> int:
+        """How many bytes of the input the latest chunks() has read (the reader reads ahead)."""
+        return self._bytes_read
+
     def close(self) -> None:
         """Release the file; a running chunks() iteration stops."""
 
@@ -118,12 +126,8 @@ class _CsvStream:
     """The file decoded for the csv module, past the preamble; knows the physical line number."""
 
     def __init__(self, path: Path, dialect: Dialect) -> None:
-        try:
-            self.raw = open(path, "rb")
-        except OSError:
-            read_prefix(path)  # raises the one-line InputError
-            raise
-        self.size = max(1, path.stat().st_size)
+        self.raw = open_input(path)
+        self.size = max(1, os.fstat(self.raw.fileno()).st_size)
         self.text = io.TextIOWrapper(
             self.raw, encoding=dialect.encoding, errors=FALLBACK_ERRORS, newline=""
         )
@@ -140,6 +144,9 @@ class _CsvStream:
 
     def fraction(self) -> float:
         return 0.0 if self.raw.closed else min(1.0, self.raw.tell() / self.size)
+
+    def bytes_read(self) -> int:
+        return 0 if self.raw.closed else self.raw.tell()
 
     def close(self) -> None:
         self.text.close()
@@ -200,10 +207,7 @@ class _CsvStream:
 def _csv_error(err: csv.Error, line: int) -> InputError:
     text = str(err)
     if "field larger than field limit" in text:
-        limit = csv.field_size_limit()
-        return InputError(
-            f"unterminated quoted field starting on line {line} (or a field over {limit} characters)"
-        )
+        return InputError(f"field over {FIELD_LIMIT >> 20} MiB at line {line}")
     if "NUL" in text:
         return InputError(f"not a text file (NUL byte in the record starting on line {line})")
     return InputError(f"malformed CSV in the record starting on line {line} ({text})")
@@ -246,6 +250,7 @@ class CsvSource(Source):
                 rows = stream.rows(size, width)
                 if count:
                     self.short_rows, self._fraction = stream.short_rows, stream.fraction()
+                    self._bytes_read = stream.bytes_read()
                 if rows:
                     yield pl.DataFrame(
                         [
@@ -293,6 +298,7 @@ class ExcelSource(Source):
         header = ["" if v is None else v for v in raw.row(0)]
         super().__init__(path, "xlsx", None, header)
         self.sheet = name
+        self._bytes_read = path.stat().st_size  # the workbook is read whole
         self._data = raw.slice(1).fill_null("").rename(dict(zip(raw.columns, self.columns)))
 
     def _frames(self, size: int, skip_rows: int, count: bool) -> Iterator[pl.DataFrame]:

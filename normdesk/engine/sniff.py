@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import BinaryIO
 
 from normdesk.engine.errors import InputError
 
@@ -55,6 +59,7 @@ _DATA_CELL = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(19|20)\d\d")  # a year is a plausible column heading
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +86,12 @@ def open_text(path: str | PathLike[str], dialect: Dialect) -> io.TextIOWrapper:
     return open(path, encoding=dialect.encoding, errors=FALLBACK_ERRORS, newline="")
 
 
-def read_prefix(path: str | PathLike[str], size: int = PREFIX_BYTES) -> bytes:
-    """The first ``size`` bytes, with a one-line InputError for a missing or unreadable path."""
+def open_input(path: str | PathLike[str]) -> BinaryIO:
+    """The input opened read-only, binary; a one-line InputError (permanent) when it is missing,
+    not a regular file (a folder, FIFO, socket or device: refused without blocking) or unreadable."""
     p = Path(path)
     try:
-        with open(p, "rb") as f:
-            return f.read(size)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise InputError(f"{p}: file not found") from None
     except IsADirectoryError:
@@ -94,7 +99,33 @@ def read_prefix(path: str | PathLike[str], size: int = PREFIX_BYTES) -> bytes:
     except PermissionError:
         raise InputError(f"{p}: permission denied") from None
     except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:
+            raise InputError(f"file name too long: {p.name[:60]}...") from None
+        if err.errno == errno.ENXIO:  # a socket
+            _refuse_special(p, os.stat(p).st_mode)
         raise InputError(f"{p}: cannot read ({err.strerror or err})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        _refuse_special(p, mode)
+    if hasattr(os, "O_NONBLOCK"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _refuse_special(p: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{p}: is a folder, not a file")
+    raise InputError(f"{p}: not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')})")
+
+
+def read_prefix(path: str | PathLike[str], size: int = PREFIX_BYTES) -> bytes:
+    """The first ``size`` bytes, with a one-line InputError for a missing or unreadable path."""
+    with open_input(path) as f:
+        try:
+            return f.read(size)
+        except OSError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
 
 
 def detect_encoding(prefix: bytes) -> str:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from normdesk.engine.formulas import protect, risky
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
-from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE
+from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE, warning_kinds
 from normdesk.engine.plan import Plan
 from normdesk.engine.report import MAX_INVALID_SAMPLES, ChunkCounts
 from normdesk.engine.types import Outcome
@@ -28,7 +29,7 @@ class OutputColumn:
 
 def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[OutputColumn]:
     """Output columns in order: every input column, each typed one followed by its components."""
-    options = NormalizeOptions(plan.country, plan.preserve_accents)
+    options = normalize_options(plan)
     layout = []
     for key, head in zip(columns, header):
         layout.append(OutputColumn(key, head))
@@ -40,9 +41,22 @@ def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[Out
     return layout
 
 
+def normalize_options(plan: Plan) -> NormalizeOptions:
+    return NormalizeOptions(plan.country, plan.preserve_accents, plan.check_mx)
+
+
+def data_versions(plan: Plan, columns: list[str]) -> dict[str, str]:
+    """The versions of the data lists the plan's normalizers check against (for the report)."""
+    options, versions = normalize_options(plan), {}
+    for key, col in plan.typed_columns():
+        if key in columns:
+            versions.update(make_normalizer(col.type, options, col.part).data_versions())
+    return versions
+
+
 class ChunkTransform:
     def __init__(self, plan: Plan, columns: list[str], header: list[str]) -> None:
-        options = NormalizeOptions(plan.country, plan.preserve_accents)
+        options = normalize_options(plan)
         self.columns = columns
         self.labels = dict(zip(columns, header))
         self.normalizers: dict[str, Normalizer] = {
@@ -50,11 +64,13 @@ class ChunkTransform:
             for key, col in plan.typed_columns()
             if key in self.labels
         }
+        self.safe_formulas = plan.safe_formulas
+        self.plain = [key for key in columns if key not in self.normalizers] + [ISSUES_COLUMN]
 
     def __call__(self, chunk: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, ChunkCounts]:
         """``first_row``: 1-based data-row number of the chunk's first row (for invalid samples)."""
         out: dict[str, pl.Series] = {}
-        reasons, invalid_flags, outcomes, samples = [], [], {}, []
+        reasons, invalid_flags, outcomes, kinds, samples = [], [], {}, {}, []
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
         for key in self.columns:
             values = chunk.get_column(key)
@@ -69,6 +85,8 @@ class ChunkTransform:
             outcome = result.get_column(OUTCOME)
             reason = result.get_column(REASON)
             outcomes[key] = dict(outcome.value_counts().iter_rows())
+            if outcomes[key].get(Outcome.WARNING):
+                kinds[key] = warning_kinds(outcome, reason)
             is_invalid = outcome == Outcome.INVALID
             invalid_flags.append(is_invalid)
             reasons.append(pl.when(reason.is_not_null()).then(pl.lit(f"{self.labels[key]}: ") + pl.lit(reason)))
@@ -86,13 +104,24 @@ class ChunkTransform:
         frame = frame.with_columns(issues.alias(ISSUES_COLUMN)).select(
             pl.when(pl.all() != "").then(pl.all())
         )
+        frame, formula_cells = self._formulas(frame)
         counts = ChunkCounts(
             rows=chunk.height,
             invalid_rows=int(invalid.sum()),
             outcomes=outcomes,
             invalid_samples=sorted(samples, key=lambda item: item["row"])[:MAX_INVALID_SAMPLES],
+            formula_cells=formula_cells,
+            warning_kinds=kinds,
         )
         return frame, counts
+
+    def _formulas(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+        """Count the untyped cells a spreadsheet would run as formulas; protect them if asked."""
+        found = frame.select(risky(pl.col(key)).sum() for key in self.plain).row(0)
+        cells = {key: n for key, n in zip(self.plain, found) if n}
+        if self.safe_formulas and cells:
+            frame = frame.with_columns(protect(pl.col(key)).alias(key) for key in cells)
+        return frame, cells
 
     def _samples(self, key, rows, values, reason, is_invalid) -> list[dict]:
         picked = pl.DataFrame({"row": rows, "value": values, "reason": reason}).filter(is_invalid)

@@ -40,3 +40,4 @@ class Outcome(IntEnum):
     CHANGED = 1  # valid, and the normalized text differs from the input
     UNCHANGED = 2  # valid, and already in normal form
     INVALID = 3  # kept exactly as it was, with a reason
+    WARNING = 4  # valid and normalized, but worth a look (its reason says why); the row stays valid

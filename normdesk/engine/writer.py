@@ -8,9 +8,12 @@ after each chunk, and a resumed run truncates it there and appends again.
 from __future__ import annotations
 
 import csv
+import datetime
 import errno
 import io
 import os
+import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -20,18 +23,43 @@ from normdesk.engine.errors import InputError, OutputError
 from normdesk.engine.reader import unique_columns
 
 PART_SUFFIX = ".normdesk-part"
+TEMP_DIR_SUFFIX = ".normdesk-tmp"  # xlsxwriter's own temporary files go into such a folder
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
+XLSX_CREATED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)  # same bytes on every run
 
 
-def new_part_path(output: Path) -> Path:
-    return output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+def new_part_path(output: Path, final: bool = False) -> Path:
+    """``.<output name>.<8 hex>[.final].normdesk-part`` beside ``output``: every temporary file
+    of a run is named so (the job sweep removes the ones a killed run left)."""
+    return output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}{'.final' if final else ''}{PART_SUFFIX}")
 
 
-def os_error(err: OSError, path: Path) -> OutputError:
-    """A one-line OutputError for a failed write (polars' errors carry the errno only in the text)."""
-    if err.errno in (errno.ENOSPC, errno.EDQUOT) or "os error 28)" in str(err) or "No space left" in str(err):
+def os_error(err: OSError, path: Path) -> InputError | OutputError:
+    """A one-line error for a failed write (polars' errors carry the errno only in the text): an
+    OutputError (retryable: disk full, permission...), or an InputError for a name too long."""
+    text = str(err)
+    if err.errno in (errno.ENOSPC, errno.EDQUOT) or "os error 28)" in text or "No space left" in text:
         return OutputError(f"disk full while writing {path}")
-    return OutputError(f"cannot write {path}: {err.strerror or err}")
+    if err.errno == errno.ENAMETOOLONG or "os error 36)" in text:
+        return InputError(f"output file name too long: {path.name[:60]}...: choose a shorter output name")
+    return OutputError(f"cannot write {path}: {err.strerror or text.splitlines()[0] if text else err}")
+
+
+def conversion_error(err: Exception, path: Path, needed: int) -> InputError | OutputError:
+    """The one-line error for a failure of polars or xlsxwriter while converting a part file of
+    ``needed`` bytes into ``path``. polars' Parquet writer loses the errno ("transport error"):
+    then a folder with less free space than the part file is taken to be full."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, OSError):  # xlsxwriter wraps OSErrors
+        cause = next((a for a in getattr(cause, "args", ()) if isinstance(a, OSError)), cause.__cause__)
+    if isinstance(cause, OSError):
+        return os_error(cause, path)
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    try:
+        full = shutil.disk_usage(path.parent).free < max(needed, 1 << 20)
+    except OSError:
+        full = False
+    return os_error(OSError(errno.ENOSPC if full else None, text), path)
 
 
 class PartWriter:
@@ -76,27 +104,40 @@ class PartWriter:
 
 
 def finalize(part: Path, output: Path, fmt: str, delimiter: str, headers: list[str]) -> None:
-    """Turn the finished CSV part file into ``output`` (in ``fmt``), atomically."""
+    """Turn the finished CSV part file into ``output`` (in ``fmt``), atomically. Every temporary
+    file is beside the output (see ``new_part_path``) and removed on failure; a failed write is a
+    one-line OutputError. The part file stays for the caller to remove or resume."""
     if fmt == "csv":
         _replace(part, output)
         return
-    final = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.final{PART_SUFFIX}")
+    final = new_part_path(output, final=True)
+    error: OutputError | InputError | None = None
     try:
         unique = unique_columns(headers)
         if fmt == "parquet":
             _scan(part, delimiter, unique).sink_parquet(final)
         elif fmt == "json":
-            _write_json(part, final, delimiter, unique)
+            _write_json(part, final, delimiter, unique, new_part_path(output, final=True))
         elif fmt == "xlsx":
-            _write_xlsx(part, final, delimiter)
+            _write_xlsx(part, final, delimiter, temp_dir(output))
         else:
             raise InputError(f"unknown output format {fmt!r}")
         _replace(final, output)
-    except OSError as err:
-        raise os_error(err, output) from None
+    except (InputError, OutputError):
+        raise
+    except Exception as err:  # polars and xlsxwriter raise their own types around the OSError
+        if not isinstance(err, (OSError, pl.exceptions.PolarsError)) and not _is_xlsxwriter(err):
+            raise
+        error = conversion_error(err, output, part.stat().st_size)
     finally:
         final.unlink(missing_ok=True)
+    if error is not None:  # raised here, without the traceback whose frames hold the writers' open files
+        raise error
     part.unlink(missing_ok=True)
+
+
+def _is_xlsxwriter(err: Exception) -> bool:
+    return type(err).__module__.startswith("xlsxwriter")
 
 
 def _replace(src: Path, dst: Path) -> None:
@@ -110,9 +151,9 @@ def _scan(part: Path, delimiter: str, names: list[str]) -> pl.LazyFrame:
     return pl.scan_csv(part, separator=delimiter, infer_schema=False, new_columns=names)
 
 
-def _write_json(part: Path, final: Path, delimiter: str, names: list[str]) -> None:
-    """A JSON array of row objects, streamed: polars writes NDJSON, we wrap the lines."""
-    ndjson = final.with_name(final.name + ".ndjson")
+def _write_json(part: Path, final: Path, delimiter: str, names: list[str], ndjson: Path) -> None:
+    """A JSON array of row objects, streamed: polars writes NDJSON (to another part file), we wrap
+    the lines."""
     try:
         _scan(part, delimiter, names).sink_ndjson(ndjson)
         with open(ndjson, "rb") as src, open(final, "wb") as dst:
@@ -131,20 +172,41 @@ def _write_json(part: Path, final: Path, delimiter: str, names: list[str]) -> No
         ndjson.unlink(missing_ok=True)
 
 
-def _write_xlsx(part: Path, final: Path, delimiter: str) -> None:
+def temp_dir(output: Path) -> Path:
+    """A new folder ``.<output name>.<8 hex>.normdesk-tmp`` beside ``output``, for xlsxwriter's
+    temporary files (which it names itself), after removing those a killed run left for ``output``."""
+    pattern = re.compile(rf"\.{re.escape(output.name)}\.[0-9a-f]{{8}}{re.escape(TEMP_DIR_SUFFIX)}")
+    for stale in output.parent.glob(f".*{TEMP_DIR_SUFFIX}"):
+        if pattern.fullmatch(stale.name):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}{TEMP_DIR_SUFFIX}")
+    folder.mkdir()
+    return folder
+
+
+def _write_xlsx(part: Path, final: Path, delimiter: str, tmpdir: Path) -> None:
+    """One sheet, streamed by xlsxwriter (constant memory: inline strings, never formulas); its
+    temporary files go into ``tmpdir`` (removed at the end), never the system temp folder."""
     import xlsxwriter
 
-    with open(part, newline="", encoding="utf-8") as src:
-        rows = csv.reader(src, delimiter=delimiter)
-        book = xlsxwriter.Workbook(str(final), {"constant_memory": True, "strings_to_numbers": False,
-                                                "strings_to_formulas": False, "strings_to_urls": False})
-        sheet = book.add_worksheet("normalized")
-        bold = book.add_format({"bold": True})
-        for index, row in enumerate(rows):
-            if index >= EXCEL_MAX_ROWS:
+    try:
+        with open(part, newline="", encoding="utf-8") as src:
+            rows = csv.reader(src, delimiter=delimiter)
+            book = xlsxwriter.Workbook(str(final), {
+                "constant_memory": True, "tmpdir": str(tmpdir), "strings_to_numbers": False,
+                "strings_to_formulas": False, "strings_to_urls": False})
+            book.set_properties({"created": XLSX_CREATED})
+            sheet = book.add_worksheet("normalized")
+            bold = book.add_format({"bold": True})
+            try:
+                for index, row in enumerate(rows):
+                    if index >= EXCEL_MAX_ROWS:
+                        raise InputError(f"too many rows for an Excel sheet (limit {EXCEL_MAX_ROWS - 1:,}): "
+                                         "choose csv or parquet")
+                    sheet.write_row(index, 0, row, bold if index == 0 else None)
                 book.close()
-                raise OutputError(
-                    f"too many rows for an Excel sheet (limit {EXCEL_MAX_ROWS - 1:,}): choose csv or parquet"
-                )
-            sheet.write_row(index, 0, row, bold if index == 0 else None)
-        book.close()
+            except BaseException:
+                sheet._opt_close()  # xlsxwriter's own close of the open temporary sheet (constant_memory)
+                raise
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)

@@ -26,6 +26,25 @@ from normdesk.gui.job_model import duration_of, format_duration, status_of, sync
 from normdesk.settings import DEFAULTS
 
 
+_WARNING = "color: #8a5a00; background: #fff4d6; padding: 6px;"
+
+
+def formula_sentence(report: dict) -> str:
+    """The window's warning about cells a spreadsheet would run as formulas ("" when none)."""
+    cells = report.get("formula_cells") or {}
+    if not cells:
+        return ""
+    total = sum(cells.values())
+    where = ", ".join(f"{name} ({n:,})" for name, n in cells.items())
+    cells_word, them = ("cell", "it") if total == 1 else ("cells", "them")
+    if report.get("safe_formulas"):
+        return (f"⚠ {total:,} {cells_word} began like a spreadsheet formula in {where}: prefixed with ' so "
+                "that a spreadsheet shows them as text.")
+    return (f"⚠ {total:,} {cells_word} {'begins' if total == 1 else 'begin'} like a spreadsheet formula in "
+            f"{where}. Excel or LibreOffice may run {them} when the output is opened: queue it again with "
+            "\"Protect against spreadsheet formulas\".")
+
+
 class PathLabel(QLabel):
     """A path that fits its width: elided in the middle, the whole path in the tool tip."""
 
@@ -129,6 +148,7 @@ class JobDetails(QWidget):
         buttons.addWidget(self.retry_upload_button)
         buttons.addStretch(1)
 
+        self.formula_note = QLabel(wordWrap=True, styleSheet=_WARNING)
         self.chart_title = _section("Columns")
         self.chart = ColumnChart()
         self.invalid_title = _section("Invalid values (sample)")
@@ -142,7 +162,7 @@ class JobDetails(QWidget):
         lay.addWidget(self.title)
         lay.addLayout(self.facts)
         lay.addLayout(buttons)
-        for widget in (self.chart_title, self.chart, self.invalid_title, self.invalid_table,
+        for widget in (self.formula_note, self.chart_title, self.chart, self.invalid_title, self.invalid_table,
                        self.plan_title, self.plan_table, self.plan_options):
             lay.addWidget(widget)
         lay.addStretch(1)
@@ -191,6 +211,8 @@ class JobDetails(QWidget):
         self.folder_button.setEnabled(bool(job.output_path) and Path(job.output_path).parent.exists())
 
         report = job.report or {}
+        self.formula_note.setText(formula_sentence(report))
+        self.formula_note.setVisible(bool(self.formula_note.text()))
         columns = report.get("columns") or {}
         self.chart.set_columns(columns)
         for widget in (self.chart_title, self.chart):
@@ -214,6 +236,7 @@ class JobDetails(QWidget):
         self.plan_options.setText(
             note + (f"Sheet {plan['sheet']} · " if plan.get("sheet") else "") + f"Country {plan.get('country', DEFAULTS.country)} · accents "
             f"{'kept' if plan.get('preserve_accents') else 'folded'} · output {plan.get('output_format', 'csv')}"
+            + (" · formulas protected" if plan.get("safe_formulas") else "")
         )
         for widget in (self.plan_title, self.plan_options):
             widget.setVisible(bool(plan))

@@ -83,6 +83,7 @@ class PreviewDialog(QDialog):
         self.options = RunOptionWidgets(settings, self, "Output folder")
         self.country, self.accents = self.options.country, self.options.accents
         self.format, self.folder = self.options.format, self.options.folder
+        self.safe_formulas = self.options.formulas_box()
         folder_row = self.options.folder_row()
 
         options = QFormLayout()
@@ -92,6 +93,7 @@ class PreviewDialog(QDialog):
         left.setLayout(options)
         options2 = QFormLayout()
         options2.addRow("Output format:", self.format)
+        options2.addRow("", self.safe_formulas)
         options2.addRow("Output folder:", folder_row)
         right = QWidget()
         right.setLayout(options2)
@@ -137,7 +139,7 @@ class PreviewDialog(QDialog):
         out = []
         fmt = self.format.currentText()
         for preview in self.previews():
-            plan = preview.plan(fmt)
+            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked())
             for path in preview.paths:
                 out.append((path, output_path_for(path, self.folder.text().strip(), fmt, taken), plan))
         for folder in {output.parent for _, output, _ in out}:
@@ -245,7 +247,8 @@ class PreviewDialog(QDialog):
     def save_plan(self, path: Path) -> None:
         preview = self._current_preview()
         try:
-            preview.plan(self.format.currentText()).save(path)
+            preview.plan(self.format.currentText()).with_options(
+                safe_formulas=self.safe_formulas.isChecked()).save(path)
         except (OSError, InputError) as err:
             QMessageBox.warning(self, "normdesk", f"Cannot save the plan: {err}")
 
@@ -262,4 +265,5 @@ class PreviewDialog(QDialog):
         self.country.set_country(plan.country)
         self.accents.setChecked(plan.preserve_accents)
         self.format.setCurrentText(plan.output_format)
+        self.safe_formulas.setChecked(plan.safe_formulas)
         return True

@@ -1,5 +1,6 @@
 """The options of a run that both the preview dialog and the settings dialog edit: default country,
-preserve accents, output format and output folder (with a Browse button)."""
+preserve accents, output format and output folder (with a Browse button); and the preview's
+"protect against spreadsheet formulas", on by default for CSV output."""
 
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ class RunOptionWidgets:
         self.browse.setText("…")
         self.browse.setToolTip(f"Choose the {folder_title.lower()}")
         self.browse.clicked.connect(self.choose_folder)
+
+    def formulas_box(self) -> QCheckBox:
+        """A "protect against spreadsheet formulas" box that turns on for CSV output and off for the
+        other formats (xlsx keeps every cell as text anyway) each time the format changes."""
+        box = QCheckBox("Protect against spreadsheet formulas")
+        box.setToolTip("Prefix ' to untyped cells that begin with =, +, -, @, a tab or a carriage return\n"
+                       "(not plain numbers), so that Excel or LibreOffice never runs them as formulas")
+        box.setChecked(self.format.currentText() == "csv")
+        self.format.currentTextChanged.connect(lambda fmt: box.setChecked(fmt == "csv"))
+        return box
 
     def folder_row(self) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -11,12 +11,13 @@ which thread ``run`` executes each claimed job.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
-from normdesk.engine.writer import PART_SUFFIX
+from normdesk.engine.writer import PART_SUFFIX, TEMP_DIR_SUFFIX
 from normdesk.jobs.lock import DataDirLock
 from normdesk.jobs.model import Job, Policy
 from normdesk.jobs.queue import JobQueue, owner_token
@@ -43,8 +44,9 @@ class StartLimiter:
 
 
 def sweep_part_files(queue: JobQueue) -> list[Path]:
-    """Delete the engine's temporary files beside the outputs of known jobs, except the part
-    files that a pending or running job will resume from. Call before any job of ours runs."""
+    """Delete the engine's temporary files beside the outputs of known jobs (part files, and the
+    folders a conversion keeps its own temporary files in), except the part files that a job will
+    resume from. Call before any job of ours runs."""
     live = queue.live_part_paths()
     removed = []
     by_dir: dict[Path, set[str]] = {}
@@ -52,11 +54,14 @@ def sweep_part_files(queue: JobQueue) -> list[Path]:
         out = Path(job.output_path)
         by_dir.setdefault(out.parent, set()).add(out.name)
     for folder, names in by_dir.items():
-        for part in folder.glob(f".*{PART_SUFFIX}"):
-            # .<output name>.<8 hex>[.final].normdesk-part
-            stem = part.name[1:].removesuffix(PART_SUFFIX).removesuffix(".final")
+        for part in (*folder.glob(f".*{PART_SUFFIX}"), *folder.glob(f".*{TEMP_DIR_SUFFIX}")):
+            # .<output name>.<8 hex>[.final].normdesk-part, or .<output name>.<8 hex>.normdesk-tmp/
+            stem = part.name[1:].removesuffix(PART_SUFFIX).removesuffix(TEMP_DIR_SUFFIX).removesuffix(".final")
             if stem.rpartition(".")[0] in names and str(part) not in live:
-                part.unlink(missing_ok=True)
+                if part.is_dir():
+                    shutil.rmtree(part, ignore_errors=True)
+                else:
+                    part.unlink(missing_ok=True)
                 removed.append(part)
     return removed
 

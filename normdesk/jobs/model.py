@@ -72,8 +72,9 @@ class Job:
     hooks_due: bool = _internal(False)  # completed, and the COMPLETED subscribers have not all returned
     lease_owner: str | None = _internal(None)
     lease_expires: float | None = _internal(None)
-    claim_rows: int = _internal(0)  # rows done when the current lease began
-    crashes: int = _internal(0)  # lease expiries in a row without progress
+    chunk_row: int | None = _internal(None)  # first row of the chunk this process is normalizing, since the claim
+    crash_row: int | None = _internal(None)  # the chunk that was being normalized at the last crash...
+    crash_strikes: int = _internal(0)  # ...and at how many crashes in a row
     cancel_requested: bool = _internal(False)
 
     @property
@@ -103,8 +104,6 @@ class Job:
             values["output_stat"] = extra.pop("output_stat", None)
             values["hooks_due"] = bool(extra.pop("hooks_due", False))
             values["extra"] = extra
-            values["crashes"] = int(values.get("crashes") or 0)
-            values["claim_rows"] = int(values.get("claim_rows") or 0)
             values["cancel_requested"] = bool(values.get("cancel_requested"))
         return cls(**values)
 
@@ -143,7 +142,7 @@ class Policy:
     max_attempts: int
     backoff_s: float  # first delay, doubled for each further attempt
     lease_s: float  # renewed every third of it while running
-    max_crashes: int  # lease expiries without progress before failing
+    max_crashes: int  # crashes in a row while normalizing the same chunk before the job is failed
     keep_completed_s: float
     keep_completed_count: int
     keep_failed_s: float

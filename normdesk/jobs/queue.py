@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from normdesk.engine.errors import InputError
 from normdesk.engine.plan import Plan
+from normdesk.engine.sniff import open_input
 from normdesk.jobs.events import EventBus, EventKind, JobEvent
 from normdesk.jobs.model import JOB_TYPES, RECORD_SCHEMA, Job, JobStatus, Policy, Stats, new_job_id
 from normdesk.jobs.store import damaged_stores, mark_repaired, open_store, problem, readable_records, remember
@@ -88,8 +89,9 @@ class JobQueue:
         if type not in JOB_TYPES:
             raise InputError(f"unknown job type {type!r}: use {', '.join(JOB_TYPES)}")
         source = Path(input_path).expanduser().resolve()
-        if not source.is_file():
+        if not source.exists():
             raise InputError(f"no such file: {input_path}")
+        open_input(source).close()  # a FIFO, socket or device is refused here, in one line, not when it runs
         options: dict[str, Any] = {}
         if country is not None:
             options["country"] = country.upper()
@@ -160,7 +162,7 @@ class JobQueue:
             if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
                 raise InputError(f"job {job_id} is {job.status.value}: only failed or cancelled jobs can be retried")
             new = replace(job, status=JobStatus.PENDING, attempts=0, next_retry_at=None, error_message=None,
-                          completed_at=None, processed_rows=0, crashes=0, cancel_requested=False)
+                          completed_at=None, processed_rows=0, crash_row=None, crash_strikes=0, cancel_requested=False)
             self._save(job, new)
         self._publish(EventKind.SUBMITTED, new)
         return new
@@ -230,10 +232,9 @@ class JobQueue:
             if job_id is None:
                 return None
             job = self._load(job_id)
-            ckpt = self.cache.get(_CKPT + job_id)
             new = replace(job, status=JobStatus.PROCESSING, started_at=now, next_retry_at=None, lease_owner=owner,
-                          lease_expires=now + self.policy.lease_s, claim_rows=ckpt["rows_done"] if ckpt else 0,
-                          cancel_requested=False, max_attempts=self.policy.max_attempts)  # the settings of now
+                          lease_expires=now + self.policy.lease_s, chunk_row=None, cancel_requested=False,
+                          max_attempts=self.policy.max_attempts)  # the settings of now
             self._save(job, new)
         self._publish(EventKind.STARTED, new)
         return new
@@ -252,6 +253,14 @@ class JobQueue:
                 if job is not None:
                     self.cache.set(_JOB + job_id, replace(job, lease_expires=expires).to_record())
 
+    def chunk_started(self, job_id: str, owner: str, first_row: int) -> None:
+        """The runner's process starts normalizing the chunk that begins at ``first_row`` (the evidence
+        ``recover`` needs to tell a poison chunk from a kill that just happened to land)."""
+        with self.cache.transact():
+            job = self._leased(job_id, owner)
+            if job is not None:
+                self.cache.set(_JOB + job_id, {**replace(job, chunk_row=first_row).to_record(), "schema": RECORD_SCHEMA})
+
     def cancel_requested(self, job_id: str) -> bool:
         job = self.get(job_id)
         return job is None or job.cancel_requested or job.status is not JobStatus.PROCESSING
@@ -260,13 +269,8 @@ class JobQueue:
         return self.cache.get(_CKPT + job_id)
 
     def live_part_paths(self) -> set[str]:
-        """Part files that pending or running jobs will resume from."""
-        paths = set()
-        for job_id in self._active():
-            ckpt = self.cache.get(_CKPT + job_id)
-            if ckpt:
-                paths.add(str(ckpt["part_path"]))
-        return paths
+        """Part files that jobs will resume from (pending, running, or failed with their checkpoint kept)."""
+        return {str(ckpt["part_path"]) for ckpt in self._scan(_CKPT)}
 
     def progress(self, job_id: str, owner: str, rows_done: int, fraction: float,
                  checkpoint: dict | None = None) -> bool:
@@ -306,8 +310,9 @@ class JobQueue:
             if current is not None and current.hooks_due:
                 self._save(current, replace(current, hooks_due=False))
 
-    def fail(self, job_id: str, owner: str, message: str, retryable: bool) -> Job | None:
-        """A failed attempt: back to pending after a backoff, or failed for good."""
+    def fail(self, job_id: str, owner: str, message: str, retryable: bool, keep_checkpoint: bool = False) -> Job | None:
+        """A failed attempt: back to pending after a backoff, or failed for good (with
+        ``keep_checkpoint``, a retry resumes where it stood)."""
         now = self.clock()
         with self.cache.transact():
             job = self._leased(job_id, owner)
@@ -319,7 +324,8 @@ class JobQueue:
                 new = replace(new, status=JobStatus.PENDING, next_retry_at=now + self.policy.backoff(attempts))
             else:
                 new = replace(new, status=JobStatus.FAILED, completed_at=now, next_retry_at=None)
-            self._drop_checkpoint(job_id)
+            if not keep_checkpoint:
+                self._drop_checkpoint(job_id)
             self._save(job, new)
         self._publish(EventKind.RETRYING if new.status is JobStatus.PENDING else EventKind.FAILED, new)
         return new
@@ -359,8 +365,11 @@ class JobQueue:
         """Put back to pending the running jobs whose lease expired (``everything``: every
         running job not leased to ``owner``, for a process that just took the data folder).
 
-        A crash-restart is not a failed attempt; but a job whose lease expired
-        ``policy.max_crashes`` times in a row without progress is failed: it likely kills its worker.
+        A crash is not the job's fault and only puts it back to pending with its checkpoint, unless
+        there is evidence: the same chunk was being normalized in the crashed process at each of
+        ``policy.max_crashes`` crashes in a row. Then the job is failed naming those rows, keeping its
+        checkpoint, so that a retry resumes there. A crash before any chunk started (the start-up, the
+        engine processes spawning, the final rename, the events after completion) is no evidence.
         """
         now = self.clock()
         recovered = []
@@ -371,16 +380,17 @@ class JobQueue:
                 job = self._load(job_id)
                 if job.lease_owner == owner or (not everything and (job.lease_expires or 0) > now):
                     continue
-                ckpt = self.cache.get(_CKPT + job_id)
-                progressed = (ckpt["rows_done"] if ckpt else 0) > job.claim_rows
-                new = replace(job, crashes=0 if progressed else job.crashes + 1, lease_owner=None, lease_expires=None)
+                new = replace(job, lease_owner=None, lease_expires=None, chunk_row=None)
+                if job.chunk_row is not None:
+                    strikes = job.crash_strikes + 1 if job.chunk_row == job.crash_row else 1
+                    new = replace(new, crash_row=job.chunk_row, crash_strikes=strikes)
                 if job.cancel_requested:
                     new = replace(new, **_CANCELLED, completed_at=now)
                     self._drop_checkpoint(job_id)
-                elif new.crashes >= self.policy.max_crashes:
-                    new = replace(new, status=JobStatus.FAILED, completed_at=now,
-                                  error_message=f"the worker stopped {new.crashes} times while running this job")
-                    self._drop_checkpoint(job_id)
+                elif new.crash_strikes >= self.policy.max_crashes:
+                    new = replace(new, status=JobStatus.FAILED, completed_at=now, crash_strikes=0, error_message=(
+                        f"normdesk stopped {self.policy.max_crashes} times in a row while normalizing the rows from "
+                        f"{new.crash_row:,} on: a value there may crash it; a retry resumes at row {new.crash_row:,}"))
                 else:
                     new = replace(new, status=JobStatus.PENDING)
                 self._save(job, new)
@@ -396,17 +406,22 @@ class JobQueue:
 
     # -- storage ------------------------------------------------------------------------------
     def _jobs(self, reverse: bool = False, limit: int | None = None) -> Iterator[Job]:
-        """Every job in id order, read with one query (10,000 jobs in a fraction of a second; the
-        per-key ``get`` of diskcache's public API takes seconds). Uses diskcache's own table and
-        value decoding (``Cache._sql``, ``Disk.fetch``), pinned by the version range in pyproject."""
+        for record in self._scan(_JOB, reverse, limit):
+            yield Job.from_record(record)
+
+    def _scan(self, prefix: str, reverse: bool = False, limit: int | None = None) -> list[Any]:
+        """The values of every key starting with ``prefix`` (the first ``limit``), in key order, read
+        with one query (10,000 jobs in a fraction of a second; the per-key ``get`` of diskcache's
+        public API takes seconds).
+        Uses diskcache's own table and value decoding (``Cache._sql``, ``Disk.fetch``), pinned by the
+        version range in pyproject.toml."""
         order = "DESC" if reverse else "ASC"
         rows = self.cache._sql(  # noqa: SLF001 - one read of one table, see the docstring
             f"SELECT mode, filename, value FROM Cache WHERE key >= ? AND key < ? AND raw = 1 ORDER BY key {order} LIMIT ?",
-            (_JOB, _JOB[:-1] + chr(ord(_JOB[-1]) + 1), -1 if limit is None else limit),
+            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), -1 if limit is None else limit),
         ).fetchall()
         fetch = self.cache._disk.fetch  # noqa: SLF001
-        for mode, filename, value in rows:
-            yield Job.from_record(fetch(mode, filename, value, False))
+        return [fetch(mode, filename, value, False) for mode, filename, value in rows]
 
     def _active(self) -> dict[str, tuple[str, float | None, str]]:
         return self.cache.get(_ACTIVE) or {}

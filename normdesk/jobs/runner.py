@@ -3,6 +3,7 @@
     success      -> completed (report stored), then its COMPLETED event
     Cancelled    -> cancelled (the engine removed its part file; no output)
     StopRequested-> back to pending with its checkpoint (graceful shutdown; resumes later)
+    ChunkCrashed -> failed at once, the checkpoint kept (an engine process died on those rows)
     InputError   -> failed at once (retrying cannot help)
     OutputError  -> a failed attempt (disk full...): retried after a backoff
     anything else-> a failed attempt, logged with its traceback
@@ -23,7 +24,8 @@ from normdesk.engine import (
     Cancelled, Checkpoint, ColumnPlan, ColumnType, InputError, OutputError, Plan,
     detect_file, open_source, run_file,
 )
-from normdesk.engine.pipeline import CHUNK_ROWS
+from normdesk.engine.errors import ChunkCrashed
+from normdesk.engine.pipeline import CHUNK_ROWS, INPUT_CHANGED
 from normdesk.jobs.events import EventKind, JobEvent
 from normdesk.jobs.model import Job
 from normdesk.jobs.queue import JobQueue
@@ -80,6 +82,9 @@ class JobProgress:
             raise StopRequested()
         return self.control.cancel.is_set() or self.queue.cancel_requested(self.job_id)
 
+    def chunk_started(self, first_row: int) -> None:
+        self.queue.chunk_started(self.job_id, self.owner, first_row)
+
     def on_checkpoint(self, checkpoint: Checkpoint) -> None:
         if not self.queue.progress(self.job_id, self.owner, checkpoint.rows_done, self.fraction,
                                    checkpoint.to_dict()):
@@ -133,6 +138,8 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         return queue.finish_cancel(job.id, owner)
     except StoreError:
         raise  # the store itself failed: nothing can be recorded now (the dispatcher retries later)
+    except ChunkCrashed as err:
+        return queue.fail(job.id, owner, str(err), retryable=False, keep_checkpoint=True)
     except InputError as err:
         return queue.fail(job.id, owner, str(err), retryable=False)
     except OutputError as err:
@@ -141,6 +148,8 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         log.exception("job %s failed", job.id)
         message = f"{type(err).__name__}: {err}".splitlines()[0]
         return queue.fail(job.id, owner, message, retryable=True)
+    if report.input_changed:
+        log.warning("job %s: %s", job.id, INPUT_CHANGED)
     done = queue.complete(job.id, owner, report.to_dict(), output_stat=file_stat(job.output_path))
     if done is not None:
         queue.run_completed(done)

@@ -3,8 +3,9 @@
 No Qt here on purpose: the same runner as the GUI's ``WorkerPool``, but it starts fast and runs
 where no Qt libraries are installed. Each running job has a thread; the CPU work happens in the
 engine's worker processes. SIGTERM or SIGINT stops gracefully: no new job starts, running jobs
-stop after their current chunk and go back to pending with their checkpoint. A second signal
-exits at once (the next start recovers the jobs as after a crash).
+stop after their current chunk and go back to pending with their checkpoint; a job that has not
+stopped within ``STOP_GRACE_S`` (stuck in a read, say) is given back as it stands and the worker
+exits anyway. A second signal exits at once (the next start recovers the jobs as after a crash).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from typing import Any, Callable
 
 from normdesk.jobs.dispatch import Dispatcher
@@ -22,6 +24,7 @@ from normdesk.jobs.runner import RunControl
 log = logging.getLogger(__name__)
 
 POLL_S = 0.2
+STOP_GRACE_S = 15.0  # how long a stopping worker waits for its running jobs
 
 
 def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
@@ -41,7 +44,8 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
         while not dispatcher.stop.is_set():
             control = dispatcher.claim()
             if control is not None:
-                thread = threading.Thread(target=_run, args=(dispatcher, control), name=f"job-{control.job.id}")
+                thread = threading.Thread(target=_run, args=(dispatcher, control), name=f"job-{control.job.id}",
+                                          daemon=True)  # a job stuck past the grace time cannot keep us alive
                 thread.start()
                 threads.append(thread)
                 continue
@@ -51,8 +55,12 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
             dispatcher.stop.wait(POLL_S)
     finally:
         dispatcher.shutdown()
+        deadline = time.monotonic() + STOP_GRACE_S
         for thread in threads:
-            thread.join()
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        stuck = [t.name for t in threads if t.is_alive()]
+        if stuck:
+            log.warning("%s did not stop within %g s: given back to pending as they stand", ", ".join(stuck), STOP_GRACE_S)
         dispatcher.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -22,9 +22,7 @@ from normdesk.sync.errors import KeyringUnavailable, SyncError
 SERVICE = "normdesk"
 _KEY_ID = "s3_access_key_id"
 _SECRET = "s3_secret_access_key"
-NO_KEYRING_MESSAGE = (
-    "no OS keyring backend is available, so S3 credentials cannot be stored safely and S3 stays off"
-)
+NO_KEYRING_MESSAGE = "S3 credentials cannot be stored on this machine: no keyring backend; S3 stays off"
 
 
 @dataclass(frozen=True)

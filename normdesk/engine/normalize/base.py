@@ -5,13 +5,16 @@ height with the columns
 
     value      the normalized text; the input exactly as it was when invalid; "" when empty
     <suffix>   one column per component (``first``, ``zip``, ...), null when empty or invalid
-    outcome    UInt8 ``Outcome``: EMPTY, CHANGED, UNCHANGED or INVALID
-    reason     why the value is invalid ("not a valid phone number"), else null
+    outcome    UInt8 ``Outcome``: EMPTY, CHANGED, UNCHANGED, WARNING or INVALID
+    reason     why the value is invalid ("not a valid phone number"), or its warnings, else null
 
 Subclasses only implement ``_normalize(stripped)``: ``stripped`` holds the trimmed values with
 null for empty cells, and the result holds ``value``, the components and ``reason`` (null when
-valid). ``Normalizer.normalize`` does the rest (empties, keeping invalid values, outcomes), so
-every type counts the same way.
+valid), and may hold ``warning``: what is worth a look in a valid value ("role address"), null
+when nothing is. ``Normalizer.normalize`` does the rest (empties, keeping invalid values,
+outcomes), so every type counts the same way. A warning is text ``KIND`` or ``KIND: DETAIL``,
+several joined by ``"; "``; the report counts them by KIND (``warning_kinds``). A warned value is
+normalized like any valid one (outcome WARNING instead of CHANGED or UNCHANGED).
 
 The slow per-value libraries run through ``map_distinct``: each distinct value is computed
 once, and remembered across chunks in a bounded cache.
@@ -23,6 +26,7 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import partial
+from importlib import resources
 from typing import Callable, ClassVar, Sequence
 
 import polars as pl
@@ -30,7 +34,8 @@ import polars as pl
 from normdesk.engine.types import ColumnType, Outcome
 from normdesk.settings import DEFAULTS
 
-VALUE, OUTCOME, REASON = "value", "outcome", "reason"
+VALUE, OUTCOME, REASON, WARNING = "value", "outcome", "reason", "warning"
+WARNING_SEP, DETAIL_SEP = "; ", ": "
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +43,13 @@ log = logging.getLogger(__name__)
 class NormalizeOptions:
     country: str = DEFAULTS.country  # default region for phone numbers without a country code
     preserve_accents: bool = DEFAULTS.preserve_accents  # names: keep diacritics instead of folding to ASCII
+    check_mx: bool = DEFAULTS.check_mx  # emails: look up the domain's MX (or A) records (online)
+
+
+def word_list(package: str, name: str) -> frozenset[str]:
+    """The lines of a shipped data file, less blank lines and ``#`` comment lines."""
+    lines = resources.files(package).joinpath(name).read_text("utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
 class DistinctCache:
@@ -108,6 +120,10 @@ class Normalizer(ABC):
         """Suffixes of the component columns appended after the column (``C_first``...)."""
         return ()
 
+    def data_versions(self) -> dict[str, str]:
+        """Versions of the data lists this normalizer checks against, for the run report."""
+        return {}
+
     @abstractmethod
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
         """Columns ``value``, each component, ``reason`` for non-null ``stripped`` values."""
@@ -117,9 +133,12 @@ class Normalizer(ABC):
         stripped = values.str.strip_chars()
         stripped = pl.select(pl.when(stripped != "").then(stripped)).to_series().rename("v")
         out = self._normalize(stripped)
+        if WARNING not in out.columns:
+            out = out.with_columns(pl.lit(None, pl.Utf8).alias(WARNING))
         comps = self.components()
         empty = pl.lit(stripped).is_null()
         invalid = ~empty & pl.col(REASON).is_not_null()
+        warned = ~empty & ~invalid & pl.col(WARNING).is_not_null()
         original = pl.lit(values)
         return out.select(
             pl.when(empty)
@@ -133,10 +152,21 @@ class Normalizer(ABC):
             .then(pl.lit(Outcome.EMPTY))
             .when(invalid)
             .then(pl.lit(Outcome.INVALID))
+            .when(warned)
+            .then(pl.lit(Outcome.WARNING))
             .when(pl.col(VALUE) == original)
             .then(pl.lit(Outcome.UNCHANGED))
             .otherwise(pl.lit(Outcome.CHANGED))
             .cast(pl.UInt8)
             .alias(OUTCOME),
-            pl.when(empty).then(None).otherwise(pl.col(REASON)).alias(REASON),
+            pl.when(empty).then(None).when(warned).then(pl.col(WARNING)).otherwise(pl.col(REASON)).alias(REASON),
         )
+
+
+def warning_kinds(outcome: pl.Series, reason: pl.Series) -> dict[str, int]:
+    """How many values of a column carry each kind of warning (a value may carry several)."""
+    warned = reason.filter(outcome == Outcome.WARNING)
+    if warned.is_empty():
+        return {}
+    kinds = warned.str.split(WARNING_SEP).explode().str.split(DETAIL_SEP).list.first()
+    return dict(kinds.value_counts().iter_rows())

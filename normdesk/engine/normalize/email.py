@@ -12,6 +12,10 @@ ASCII dot-atom local part, ``@``, LDH hostname labels and an alphabetic top-leve
 not special-use. For those email-validator returns the address with the domain lower-cased, so
 the answer is the lower-cased address; everything else goes to the library through
 ``map_distinct``. tests/test_normalize_email.py proves fast path == library.
+
+Valid addresses then get the offline checks of ``email_checks`` as warnings (typo'd provider
+domains, disposable domains, role addresses), and, with ``check_mx``, the online check of
+``email_dns``: a domain that has no MX nor A record makes the address invalid.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import email_validator
 import polars as pl
 from email_validator import EmailNotValidError
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize import email_checks
+from normdesk.engine.normalize.base import REASON, VALUE, WARNING, WARNING_SEP, Normalizer, map_distinct
 from normdesk.engine.types import ColumnType
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -28,6 +33,8 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SPECIAL_TLDS = "|".join(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 _FAST = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[a-z]{{2,63}}$"
 MAX_LENGTH = 254  # email-validator's EMAIL_MAX_LENGTH
+NO_MAIL = "the domain does not take email (no MX or A record)"
+MX_UNCHECKED = "mail domain not checked: no DNS answer in time"
 
 
 def cleanse(values: pl.Expr) -> pl.Expr:
@@ -68,10 +75,41 @@ class EmailNormalizer(Normalizer):
 
     type = ColumnType.EMAIL
     fast_path = True  # False sends every value to the library (tests, benchmarks)
+    mx = None  # the MxChecker of a run with check_mx, made on first use (in the worker process)
+
+    def __init__(self, options, part=None) -> None:
+        super().__init__(options, part)
+        self.domains = email_checks.DomainFlags()
 
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
         cleaned = pl.select(cleanse(pl.lit(stripped))).to_series()
         fast = fast_normalize(cleaned) if self.fast_path else pl.Series(VALUE, [None] * len(cleaned), pl.Utf8)
         left = pl.select(pl.when(fast.is_null()).then(cleaned)).to_series()
         slow = map_distinct(left, library_normalize, (VALUE, REASON), self.cache)
-        return pl.DataFrame({VALUE: fast.fill_null(slow[VALUE]), REASON: slow[REASON]})
+        value, reason = fast.fill_null(slow[VALUE]), slow[REASON]
+        warning = email_checks.warnings(value, self.domains)
+        if self.options.check_mx:
+            reason, warning = self._check_mx(value, reason, warning)
+        return pl.DataFrame({VALUE: value, REASON: reason, WARNING: warning})
+
+    def _check_mx(self, value: pl.Series, reason: pl.Series, warning: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Invalid when the domain takes no mail; a warning when it could not be checked."""
+        from normdesk.engine.normalize.email_dns import MxChecker
+
+        if self.mx is None:
+            self.mx = MxChecker.from_settings()
+        domain = value.str.extract(r"@([^@]+)$")
+        uniq = domain.drop_nulls().unique().to_list()
+        verdicts = self.mx.verdicts(uniq)
+        verdict = domain.replace_strict(verdicts, default=None, return_dtype=pl.Boolean)
+        frame = pl.DataFrame({"r": reason, "w": warning, "v": verdict, "d": domain})
+        out = frame.select(
+            pl.when(~pl.col("v")).then(pl.lit(NO_MAIL)).otherwise(pl.col("r")).alias("r"),
+            pl.when(pl.col("d").is_not_null() & pl.col("v").is_null())
+            .then(pl.concat_str(pl.col("w"), pl.lit(MX_UNCHECKED), separator=WARNING_SEP, ignore_nulls=True))
+            .otherwise(pl.col("w")).alias("w"),
+        )
+        return out["r"], out["w"]
+
+    def data_versions(self) -> dict[str, str]:
+        return email_checks.data_versions()

@@ -19,6 +19,19 @@ surnames (MacDonald, but Macy, Mack, Machado), a capital after a one-letter apos
 (O'Brien, D'Angelo), each hyphen part capitalized (Jean-Luc), particles inside a last name in
 small letters (van der Berg, de la Cruz). One-letter first or middle names are initials: "Q.".
 
+Two-word surnames without a hyphen ("Ana Ruiz Delgado" -> last "Ruiz Delgado"): in the
+"First [Middle...] Last" order, a middle word moves into the last name when it is a Spanish
+surname that is neither a given name nor a Portuguese surname (``data/spanish_surnames.txt``,
+built by benchmarks/build_name_vocab.py; Portuguese names put the family name last) and the last
+word is a known surname (detect_data/last_names.txt); repeated from the right, with the particles
+before it ("Ana Maria Ruiz Delgado": middle "Maria"). The "Last, First" order is left as written:
+there the writer put the surname before the comma.
+
+Given names that nameparser takes for titles: in a two-word name read as title + last name,
+``GIVEN_NAME_TITLES`` (titles that are given names in the 1990 US Census first-name lists:
+"Royal Brown", "Prince Jackson") are the first name. When nameparser found a first name
+("King Henry", "Queen Latifah") the title stays.
+
 Invalid (kept as is, with a reason): no letters, digits inside a name part ("J0hn"; "3rd" is
 read as the suffix III), an email or web address, characters no name holds (# / @ ; ...),
 a company (Inc, LLC, Ltd, Corp, GmbH...), two people ("&", "and"), more than 8 words, only a
@@ -38,7 +51,7 @@ import polars as pl
 from nameparser import HumanName
 from nameparser.config import Constants
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, word_list
 from normdesk.engine.types import ColumnType
 
 COMPONENTS = ("title", "first", "middle", "last", "suffix")
@@ -85,6 +98,14 @@ SUFFIXES = {
     "1st": "I", "2nd": "II", "3rd": "III", "4th": "IV", "5th": "V", "6th": "VI",
     "7th": "VII", "8th": "VIII", "9th": "IX",
 }
+# nameparser titles that are given names in the US Census 1990 first-name lists (dist.male.first,
+# dist.female.first; "wm", "miss" and "lady" left out: an abbreviation and forms of address).
+GIVEN_NAME_TITLES = frozenset("junior king marquis prince princess queen royal".split())
+
+
+SPANISH_SURNAMES = word_list("normdesk.engine.normalize", "data/spanish_surnames.txt")
+KNOWN_SURNAMES = word_list("normdesk.engine", "detect_data/last_names.txt")
+KNOWN_GIVEN = word_list("normdesk.engine", "detect_data/first_names.txt")
 _ROMAN = re.compile(r"^(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _ORDINAL = re.compile(r"(?<![\w.])([1-9])(st|nd|rd|th)\b", re.I)
 _WS = re.compile(r"\s+")
@@ -112,6 +133,7 @@ def _vocabulary() -> frozenset[str]:
 
 SLOW_WORDS = _vocabulary()
 _SLOW_LIST = sorted(SLOW_WORDS)
+_SPANISH_LIST = sorted(SPANISH_SURNAMES)
 
 
 # -- slow path: one value at a time ---------------------------------------------------------
@@ -250,6 +272,9 @@ def parse_name(text: str, part: str | None = None, preserve_accents: bool = Fals
         return (None,) * 6 + ("digits inside a name",)
     if not pieces["first"] and not pieces["last"]:
         return (None,) * 6 + ("only a title or suffix, no name",)
+    _given_name_title(pieces)
+    if not _last_name_first(text):
+        _compound_surname(pieces)
     suffix_acronyms = PARSER_CONFIG.suffix_acronyms
     title = " ".join(_canonical(w, TITLES, ()) for w in pieces["title"])
     suffix = " ".join(_canonical(w.strip(","), SUFFIXES, suffix_acronyms)
@@ -260,6 +285,35 @@ def parse_name(text: str, part: str | None = None, preserve_accents: bool = Fals
     nickname = _case_words(pieces["nickname"], "nickname")
     value = " ".join(p for p in (title, first, nickname and f'"{nickname}"', middle, last, suffix) if p)
     return (value, title or None, first or None, middle or None, last or None, suffix or None, None)
+
+
+def _key(word: str) -> str:
+    return fold_accents(word).lower().replace(".", "")
+
+
+def _given_name_title(pieces: dict[str, list[str]]) -> None:
+    """"Royal Brown": a title that is a given name, read with no first name, is the first name."""
+    title = pieces["title"]
+    if (len(title) == 1 and not pieces["first"] and not pieces["middle"] and len(pieces["last"]) == 1
+            and not title[0].endswith(".") and _key(title[0]) in GIVEN_NAME_TITLES):
+        pieces.update(title=[], first=title)
+
+
+def _last_name_first(text: str) -> bool:
+    """"Ruiz, Ana": a comma that is not only before a suffix ("Ana Ruiz, Jr.")."""
+    _, comma, after = text.partition(",")
+    return bool(comma) and not all(_is_suffix(w.strip(",")) for w in after.split())
+
+
+def _compound_surname(pieces: dict[str, list[str]]) -> None:
+    """"Ana Ruiz Delgado": trailing middle words that are surnames only join the last name."""
+    middle, last = pieces["middle"], pieces["last"]
+    if not last or _key(last[-1]) not in KNOWN_SURNAMES:
+        return
+    while middle and _key(middle[-1]) in SPANISH_SURNAMES:
+        last.insert(0, middle.pop())
+        while middle and _key(middle[-1]) in PARTICLES:
+            last.insert(0, middle.pop())
 
 
 # -- fast path: polars over the whole chunk ------------------------------------------------
@@ -323,10 +377,14 @@ def _fast_frame(cleaned: pl.Series, part: str | None) -> pl.DataFrame:
         pl.coalesce(forward.struct["last"], comma.struct["last"]).str.split(" ").alias("last"),
         pl.when(forward.struct["given"].is_not_null()).then(forward).otherwise(comma).alias("deco"),
         (pl.col("c").str.count_matches(" ") < MAX_WORDS).alias("short"),
+        forward.struct["given"].is_not_null().alias("forward"),
     )
     roots = pl.concat_list(pl.col("given"), pl.col("last").fill_null([]))
+    # "First Surname Last" may hold a two-word surname: the slow path decides (_compound_surname)
+    compound = pl.col("forward") & pl.col("given").list.slice(1).list.eval(
+        pl.element().str.to_lowercase().is_in(_SPANISH_LIST)).list.any()
     return parts.select(
-        (pl.col("given").is_not_null() & pl.col("short") & _plain(roots)).fill_null(False).alias("ok"),
+        (pl.col("given").is_not_null() & pl.col("short") & _plain(roots) & ~compound).fill_null(False).alias("ok"),
         pl.col("deco").struct["title"].str.to_lowercase().str.strip_chars_end(".")
         .replace_strict(TITLES, default=None).alias("title"),
         _case_list(pl.col("given").list.slice(0, 1), True).alias("first"),
