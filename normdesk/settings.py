@@ -73,6 +73,10 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    # -- watched folders ------------------------------------------------------------------------
+    watch_polling: bool = _setting(False)  # look every watch_poll_s instead of file events (forced)
+    watch_poll_s: float = _setting(2.0, _clamp(0.2, 600.0))
+    watch_settle_s: float = _setting(6.0, _clamp(0.5, 3600.0))  # unchanged this long: the file is complete
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

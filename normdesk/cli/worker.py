@@ -1,4 +1,5 @@
-"""``normdesk worker [--once]``: run queued jobs without a window, until drained or stopped."""
+"""``normdesk worker [--once]``: run queued jobs without a window, until drained or stopped, and
+the schedules and watched folders of the data folder (``--no-automation``: jobs only)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--once", action="store_true", help="exit when the queue is drained")
     p.add_argument("--concurrency", type=int, help="jobs at once (default: the settings' worker concurrency, 2)")
     p.add_argument("--workers", type=int, help="engine worker processes per job (default: one per core)")
+    p.add_argument("--no-automation", action="store_true", help="run queued jobs only: no schedules, no watched folders")
     p.set_defaults(func=cmd_worker)
 
 
@@ -23,7 +25,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
     queue = JobQueue()
     s3 = _start_sync(queue)
-    code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers)
+    automation = None if args.no_automation else _automation(queue, s3)
+    try:
+        code = serve(queue, once=args.once, concurrency=args.concurrency, workers=args.workers,
+                     periodic=[automation.tick] if automation else [])
+    finally:
+        if automation:
+            automation.close()
     if s3:
         from normdesk.sync import wait_for_uploads
 
@@ -43,3 +51,15 @@ def _start_sync(queue) -> bool:
     except Exception as err:  # S3 is optional: the worker runs without it
         logging.getLogger(__name__).warning("S3 sync is off: %s", err)
         return False
+
+
+def _automation(queue, s3: bool):
+    """Schedules and watched folders, ticked by the worker loop once it owns the data folder."""
+    from normdesk.automation.runner import Automation
+
+    fetchers = {}
+    if s3:
+        from normdesk.sync import fetch_prefix
+
+        fetchers["s3"] = fetch_prefix
+    return Automation(queue, fetchers=fetchers)

@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import threading
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from normdesk.jobs.dispatch import Dispatcher
 from normdesk.jobs.queue import JobQueue
@@ -25,8 +25,13 @@ POLL_S = 0.2
 
 
 def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
-          workers: int | None = None, handle_signals: bool = True) -> int:
-    """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0."""
+          workers: int | None = None, handle_signals: bool = True,
+          periodic: Sequence[Callable[[], None]] = ()) -> int:
+    """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0.
+
+    ``periodic`` callables run on this thread between claims, every ``POLL_S`` at most, while the
+    data folder is ours (the command line passes the automation's tick: schedules, watched
+    folders). Each must be quick; one that raises is logged and called again next time."""
     dispatcher = Dispatcher(queue, concurrency, workers=workers)
     dispatcher.open()
     previous = _install_signals(dispatcher) if handle_signals else {}
@@ -40,6 +45,8 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
                 threads.append(thread)
                 continue
             threads = [t for t in threads if t.is_alive()]
+            for call in periodic:
+                _call(call)
             if once and dispatcher.idle():
                 break
             dispatcher.stop.wait(POLL_S)
@@ -51,6 +58,13 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0
+
+
+def _call(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:
+        log.exception("periodic task %s failed", getattr(call, "__qualname__", call))
 
 
 def _run(dispatcher: Dispatcher, control: RunControl) -> None:

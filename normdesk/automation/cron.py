@@ -1,0 +1,85 @@
+"""Cron expressions: checked and stepped by croniter, described in words by cron-descriptor.
+
+Due times are wall-clock times in the user's time zone. Each wall time is due once: when the
+clocks go back, a time of the repeated hour is not due a second time; when they go forward, a
+time inside the skipped hour is due at the matching instant after the jump (02:30 -> 03:30), so a
+daily schedule runs exactly once on both days of the year.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+from normdesk.engine.errors import InputError
+
+PRESETS = {
+    "hourly": "0 * * * *",
+    "daily": "0 9 * * *",
+    "weekly": "0 9 * * 1",
+    "monthly": "0 9 1 * *",
+}
+
+
+def local_zone() -> tzinfo:
+    """The user's time zone (tzlocal reads the OS setting; TZ wins when set)."""
+    from tzlocal import get_localzone
+
+    return get_localzone()
+
+
+def check(expr: str) -> str:
+    """The expression, stripped, or ``InputError`` with a one-line reason."""
+    expr = " ".join(str(expr).split())
+    if len(expr.split()) != 5:
+        raise InputError(f"cron expression {expr!r} needs 5 fields: minute hour day month weekday")
+    if not croniter.is_valid(expr):
+        raise InputError(f"cron expression {expr!r} is not valid")
+    return expr
+
+
+def next_due(expr: str, after: float, zone: tzinfo | None = None) -> float:
+    """The first due time strictly after ``after`` (epoch seconds), in ``zone``'s wall clock."""
+    zone = zone or local_zone()
+    wall = datetime.fromtimestamp(after, zone).replace(tzinfo=None)
+    steps = croniter(expr, wall)
+    while True:
+        due = steps.get_next(datetime).replace(tzinfo=zone, fold=0).timestamp()
+        if due > after:
+            return due
+
+
+def next_times(expr: str, after: float, count: int, zone: tzinfo | None = None) -> list[float]:
+    zone = zone or local_zone()
+    times: list[float] = []
+    for _ in range(count):
+        after = next_due(expr, after, zone)
+        times.append(after)
+    return times
+
+
+def describe(expr: str) -> str:
+    """Plain words: ``0 9 * * 1`` -> ``every Monday at 09:00``."""
+    from cron_descriptor import Options, get_description
+
+    options = Options()
+    options.use_24hour_time_format = True
+    options.verbose = False
+    text = get_description(expr, options)
+    return _plain(text)
+
+
+def _plain(text: str) -> str:
+    """cron-descriptor's "At 09:00, only on Monday" reads better as "every Monday at 09:00"."""
+    if text.startswith("At ") and ", only on " in text and text.count(",") == 1:
+        time_part, day = text[3:].split(", only on ")
+        return f"every {day} at {time_part}"
+    if text.startswith("At ") and "," not in text and ":" in text:
+        return f"every day at {text[3:]}"
+    return text[0].lower() + text[1:] if text else text
+
+
+def zone_named(name: str | None) -> tzinfo:
+    return ZoneInfo(name) if name else local_zone()
