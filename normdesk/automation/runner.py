@@ -56,10 +56,10 @@ class Automation:
         self._unsubscribe = queue.events.subscribe(
             lambda event: self.wake.set(), {EventKind.COMPLETED, EventKind.FAILED, EventKind.CANCELLED})
 
-    def tick(self) -> None:
+    def tick(self, force: bool = False) -> None:
         """Run due schedules, look at the watched folders, move the files whose jobs ended."""
         mono = time.monotonic()
-        if mono < self._next_tick and not self.wake.is_set():
+        if mono < self._next_tick and not self.wake.is_set() and not force:
             return
         self.wake.clear()
         self._next_tick = mono + TICK_S
@@ -70,7 +70,7 @@ class Automation:
         now = self.clock()
         for folder in list(self.folders.values()):
             try:
-                self._tick_folder(folder, now, mono)
+                self._tick_folder(folder, now, mono, force)
             except OSError as err:
                 log.warning("watched folder %s: %s", folder.runner.watch.folder, err)
 
@@ -85,11 +85,11 @@ class Automation:
                 folder.events.close()
         self.folders.clear()
 
-    def _tick_folder(self, folder: _Folder, now: float, mono: float) -> None:
+    def _tick_folder(self, folder: _Folder, now: float, mono: float, force: bool) -> None:
         folder.runner.settle(now)
         names = folder.events.take() if folder.events is not None else set()
         folder.announced |= names
-        if not (names or folder.runner.looks or mono >= folder.next_scan):
+        if not (force or names or folder.runner.looks or mono >= folder.next_scan):
             return
         check_events = folder.events is not None and folder.scanned
         folder.runner.look(now, folder.announced if check_events else None)
