@@ -56,7 +56,7 @@ def _setting(default: Any, check: Callable[[Any], Any] | None = None, *aliases: 
 class Settings:
     # -- jobs: concurrency, retries, leases -------------------------------------------------
     worker_concurrency: int = _setting(2, _clamp(1, 16), "WORKER_CONCURRENCY")
-    start_rate: float = _setting(2.0, _clamp(0.01, 1000.0))  # job starts per second
+    start_rate: float = _setting(2.0, _clamp(0.01, 1e9))  # job starts per second
     max_attempts: int = _setting(3, _clamp(1, 10))
     backoff_s: float = _setting(5.0, _clamp(0.0, 3600.0), "NORMDESK_RETRY_BACKOFF")  # first retry delay, doubled each time
     lease_s: float = _setting(30.0, _clamp(0.5, 3600.0), "NORMDESK_LEASE_SECONDS")  # renewed every third of it
@@ -174,3 +174,6 @@ def save(settings: Settings, path: Path | None = None) -> Settings:
         Path(tmp).unlink(missing_ok=True)
         raise
     return clean
+
+
+DEFAULTS = Settings()  # the defaults, for modules that need one of them (the engine's plan, widgets)

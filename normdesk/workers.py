@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from normdesk.jobs.dispatch import Dispatcher
 from normdesk.jobs.queue import JobQueue
 from normdesk.jobs.runner import RunControl
+from normdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,9 @@ class WorkerPool(QObject):
     def concurrency(self) -> int:
         return self.dispatcher.concurrency
 
-    @concurrency.setter
-    def concurrency(self, value: int) -> None:
-        self.dispatcher.concurrency = max(1, int(value))
+    def apply_settings(self, settings: Settings) -> None:
+        """Run with these settings from now on (concurrency, retries, retention...)."""
+        self.dispatcher.apply_settings(settings)
         self._pool.setMaxThreadCount(self.dispatcher.concurrency)
         self._dispatch()
 
@@ -109,6 +110,8 @@ class WorkerPool(QObject):
     @Slot()
     def _dispatch(self) -> None:
         """Start as many claimed jobs as the limits allow."""
+        if self._pool.maxThreadCount() != self.dispatcher.concurrency:  # the settings changed
+            self._pool.setMaxThreadCount(self.dispatcher.concurrency)
         while self._open and (control := self.dispatcher.claim()) is not None:
             signals = JobSignals(self)
             job_id = control.job.id

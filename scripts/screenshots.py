@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from normdesk.engine import ColumnPlan, ColumnType
     from normdesk.gui.main_window import MainWindow
     from normdesk.gui.settings_dialog import SettingsDialog
-    from normdesk.gui.settings_store import Settings
+    from normdesk.settings import Settings
     from normdesk.gui.app import app_icon
     from normdesk.jobs import JobQueue
     from normdesk.sync.uploader import retry_upload
@@ -193,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         settings.show()
         settle(app)
         settings.grab().save(str(args.out / "settings_dialog.png"))
+        settings.tabs.setCurrentIndex(1)
+        settle(app)
+        settings.grab().save(str(args.out / "settings_dialog_retention.png"))
         settings.tabs.setCurrentIndex(2)
         settle(app)
         settings.grab().save(str(args.out / "settings_dialog_defaults.png"))

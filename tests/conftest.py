@@ -20,7 +20,7 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture
 def window(qtbot, queue):
     from normdesk.gui.main_window import MainWindow
-    from normdesk.gui.settings_store import Settings
+    from normdesk.settings import Settings
 
     win = MainWindow(queue, None, Settings())
     qtbot.addWidget(win)

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 from normdesk.gui.app import main
 from normdesk.gui.main_window import MainWindow
-from normdesk.gui.settings_store import Settings, save_settings
+from normdesk.settings import Settings
+from normdesk.settings import save as save_settings
 from normdesk.jobs import JobQueue
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
 from normdesk.gui.job_model import FRACTION_ROLE, JobColumn
 from normdesk.gui.main_window import MainWindow
-from normdesk.gui.settings_store import Settings
+from normdesk.settings import Settings
 from normdesk.jobs import JobQueue
 from normdesk.workers import WorkerPool
 

@@ -21,17 +21,13 @@ from normdesk.gui.app import main  # noqa: E402
 from normdesk.gui.job_model import JobColumn  # noqa: E402
 from normdesk.gui.main_window import MainWindow  # noqa: E402
 from normdesk.gui.preview_dialog import PreviewDialog  # noqa: E402
-from normdesk.gui.settings_store import Settings, save_settings  # noqa: E402
-from normdesk.jobs import JobQueue, hooks  # noqa: E402
+from normdesk.settings import Settings  # noqa: E402
+from normdesk.settings import save as save_settings  # noqa: E402
+from normdesk.jobs import JobQueue  # noqa: E402
 from normdesk.sync import wait_for_uploads  # noqa: E402
 from normdesk.sync.settings import S3Settings, load_settings  # noqa: E402
 from normdesk.sync.settings import save_settings as save_s3_settings  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def no_global_hooks(monkeypatch):
-    """register_hooks() appends to the process-wide hook list: give each test its own."""
-    monkeypatch.setattr(hooks, "COMPLETED_HOOKS", [])
+from normdesk.sync.uploader import UploadOnCompleted  # noqa: E402
 
 
 @pytest.fixture
@@ -73,21 +69,21 @@ def run_main_until(condition, timeout=60.0):
 
 
 # -- start-up -------------------------------------------------------------------------------------
-def test_main_registers_the_upload_hook_off_thread_and_resumes_interrupted_uploads(
+def test_main_subscribes_the_upload_off_thread_and_resumes_interrupted_uploads(
         qapp, bucket, moto_url, tmp_path, monkeypatch):
     import normdesk.sync as sync
 
     save_settings(Settings(worker_concurrency=1))
     queue = JobQueue()
     interrupted = queue.submit(write_csv(tmp_path / "interrupted.csv"))
-    run_pending(queue)  # completed before S3 hooks existed in this process
+    run_pending(queue)  # completed before S3 uploads were subscribed in this process
     queue.annotate(interrupted.id, sync={"state": "uploading", "progress": 0.3, "error": None, "attempts": 1,
                                          "next_retry_at": None})  # as a kill mid-upload leaves it
     fresh = queue.submit(write_csv(tmp_path / "fresh.csv"))  # runs in the window, then uploads by the hook
     queue.close()
     threads = []
-    real_register = sync.register_hooks
-    monkeypatch.setattr(sync, "register_hooks", lambda: threads.append(threading.current_thread()) or real_register())
+    real_subscribe = sync.subscribe_uploads
+    monkeypatch.setattr(sync, "subscribe_uploads", lambda q: threads.append(threading.current_thread()) or real_subscribe(q))
 
     def both_uploaded(window):
         states = [(window.model.job_by_id(i) or interrupted).extra.get("sync", {}).get("state")
@@ -97,7 +93,7 @@ def test_main_registers_the_upload_hook_off_thread_and_resumes_interrupted_uploa
     status, window = run_main_until(both_uploaded)
     assert status == 0 and window is not None
     assert threads and threads[0] is not threading.main_thread()  # the keyring probe is off the GUI thread
-    assert len(hooks.COMPLETED_HOOKS) == 1
+    assert window.queue.events.subscribed(UploadOnCompleted(window.queue))
     assert wait_for_uploads(30)
     for job_id, name in ((interrupted.id, "interrupted"), (fresh.id, "fresh")):
         assert f"team/in/{job_id}/{name}.normalized.csv" in keys_under(moto_url, bucket, f"team/in/{job_id}/")
@@ -114,7 +110,7 @@ def test_main_starts_without_a_keyring_and_shows_the_icon(qapp, aws_env, no_keyr
     queue.close()
     status, window = run_main_until(lambda w: w.model.rowCount() == 1 and w.model.job(0).status == "completed")
     assert status == 0 and window is not None
-    assert hooks.COMPLETED_HOOKS == []  # S3 stays off
+    assert not window.queue.events.subscribed(UploadOnCompleted(window.queue))  # S3 stays off
     assert not QApplication.windowIcon().isNull() and not window.windowIcon().isNull()
     assert QApplication.windowIcon().availableSizes()  # the PNG was found and loaded
     queue = JobQueue()

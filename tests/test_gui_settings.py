@@ -1,56 +1,16 @@
-"""Settings: the Qt-free store, the dialog, and their round trip through the data folder."""
+"""The settings dialog (the Qt-free settings object itself: tests/test_settings.py)."""
 
-import json
 import os
+from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from normdesk.gui.settings_store import Settings, load_settings, policy_for, save_settings, settings_path
+from normdesk.settings import Settings
 
 
 pytestmark = pytest.mark.usefixtures("home")
-
-
-def test_defaults_when_nothing_saved():
-    assert load_settings() == Settings()
-
-
-def test_round_trip_through_the_data_folder(home):
-    settings = Settings(worker_concurrency=4, max_attempts=5, backoff_s=2.5, keep_completed_hours=48,
-                        keep_completed_max=10, keep_failed_days=3, country="DE", preserve_accents=True,
-                        output_folder=str(home), output_format="parquet")
-    save_settings(settings)
-    assert settings_path().parent == home
-    assert load_settings() == settings
-
-
-@pytest.mark.parametrize("content", ["not json{", "[1, 2]", ""])
-def test_unreadable_file_gives_defaults(content):
-    settings_path().write_text(content, encoding="utf-8")
-    assert load_settings() == Settings()
-
-
-def test_wrong_types_and_out_of_range_values_are_repaired():
-    settings_path().write_text(json.dumps({
-        "worker_concurrency": 999, "max_attempts": "three", "backoff_s": 1, "country": "germany",
-        "preserve_accents": 1, "output_format": "docx", "unknown_key": True,
-    }), encoding="utf-8")
-    settings = load_settings()
-    assert settings.worker_concurrency == 16
-    assert settings.max_attempts == Settings().max_attempts
-    assert settings.backoff_s == 1.0
-    assert settings.country == "US"
-    assert settings.preserve_accents is False  # 1 is not a boolean
-    assert settings.output_format == "csv"
-
-
-def test_policy_follows_settings():
-    policy = policy_for(Settings(max_attempts=7, backoff_s=1.5, keep_completed_hours=2,
-                                 keep_completed_max=5, keep_failed_days=1))
-    assert (policy.max_attempts, policy.backoff_s) == (7, 1.5)
-    assert (policy.keep_completed_s, policy.keep_completed_count, policy.keep_failed_s) == (7200.0, 5, 86400.0)
 
 
 def test_dialog_edits_every_setting(qtbot, home):
@@ -64,6 +24,7 @@ def test_dialog_edits_every_setting(qtbot, home):
     dialog.keep_hours.setValue(12)
     dialog.keep_count.setValue(50)
     dialog.keep_failed.setValue(2)
+    dialog.delete_outputs.setChecked(True)
     dialog.country.setEditText("Germ")
     dialog.country.set_country("DE")
     dialog.accents.setChecked(True)
@@ -71,7 +32,18 @@ def test_dialog_edits_every_setting(qtbot, home):
     dialog.folder.setText(str(home))
     dialog.accept()
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
-    assert dialog.settings() == Settings(3, 4, 10.0, 12, 50, 2, "DE", True, str(home), "xlsx")
+    assert dialog.settings() == replace(
+        Settings(), worker_concurrency=3, max_attempts=4, backoff_s=10.0, keep_completed_hours=12.0,
+        keep_completed_max=50, keep_failed_days=2.0, delete_outputs=True, country="DE", preserve_accents=True,
+        output_folder=str(home), output_format="xlsx")
+
+
+def test_dialog_keeps_the_settings_it_does_not_show(qtbot):
+    from normdesk.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(lease_s=7.0, start_rate=9.0))
+    qtbot.addWidget(dialog)
+    assert (dialog.settings().lease_s, dialog.settings().start_rate) == (7.0, 9.0)
 
 
 def test_dialog_refuses_a_missing_output_folder(qtbot, home, monkeypatch):
@@ -115,3 +87,44 @@ def test_country_combo_finds_countries_by_name_or_code(qtbot):
     combo.setEditText("no such place")
     combo.lineEdit().editingFinished.emit()
     assert combo.country() == "FR" and combo.currentText() == "France (FR)"
+
+
+def test_the_dialog_changes_what_a_headless_worker_started_afterwards_does(qtbot, home, tmp_path):
+    """Retries, retention and concurrency saved from the dialog steer a real `normdesk worker` process."""
+    import subprocess
+    import sys
+
+    from normdesk.gui.settings_dialog import SettingsDialog
+    from normdesk.jobs.queue import JobQueue
+    from normdesk.settings import load_saved, save
+
+    source = tmp_path / "in.csv"
+    source.write_text("Name,Tel\nada lovelace,(415) 555-0100\n", encoding="utf-8")
+    queue = JobQueue()
+    for n in range(3):  # three completed jobs: retention will keep the newest one
+        queue.submit(source, tmp_path / f"done{n}.csv")
+    env = {**os.environ, "NORMDESK_HOME": str(home)}
+    env.pop("NORMDESK_RETRY_BACKOFF", None)
+    worker = [sys.executable, "-m", "normdesk", "worker", "--once", "--workers", "0"]
+    subprocess.run(worker, env=env, check=True, capture_output=True, timeout=120)
+    out = tmp_path / "gone"
+    out.mkdir()
+    failing = queue.submit(source, out / "x.csv")
+    out.rmdir()
+    out.write_text("a file where the output folder was")  # writing there fails: a retryable error
+
+    dialog = SettingsDialog(load_saved())
+    qtbot.addWidget(dialog)
+    dialog.concurrency.setValue(1)
+    dialog.attempts.setValue(1)
+    dialog.keep_count.setValue(1)
+    dialog.accept()
+    save(dialog.settings())
+    run = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "1 job(s) at once, 1 attempt(s) each" in run.stderr and "last 1," in run.stderr
+    job = queue.get(failing.id)
+    assert job.status == "failed" and job.attempts == 1  # with the default 3 it would wait for a retry
+    assert [j.status.value for j in queue.list()] == ["failed", "completed"]  # retention kept the newest
+    assert all((tmp_path / f"done{n}.csv").exists() for n in range(3))  # outputs belong to the user
+    queue.close()

@@ -15,7 +15,8 @@ from normdesk.engine import ColumnPlan, ColumnType, Plan
 from normdesk.gui.column_plan_model import PreviewColumn
 from normdesk.gui.job_model import JobColumn
 from normdesk.gui.preview_dialog import PreviewDialog
-from normdesk.gui.settings_store import Settings, load_settings
+from normdesk.settings import Settings
+from normdesk.settings import load_saved as load_settings
 from normdesk.jobs import Dispatcher, JobQueue
 
 ROWS = [["Name", "E-mail", "Tel", "Street", "Notes"]] + [

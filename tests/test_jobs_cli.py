@@ -57,3 +57,9 @@ def test_many_files_need_an_output_folder(tmp_path, cli):
     (tmp_path / "out").mkdir()
     jobs = json.loads(cli("jobs", "submit", "x.csv", "y.csv", "-o", "out", "--json").stdout)
     assert [os.path.basename(j["outputPath"]) for j in jobs] == ["x.normalized.csv", "y.normalized.csv"]
+
+
+def test_a_bad_environment_setting_is_one_line(tmp_path):
+    env = {**os.environ, "NORMDESK_HOME": str(tmp_path / "home"), "NORMDESK_MAX_ATTEMPTS": "many"}
+    proc = subprocess.run([sys.executable, "-m", "normdesk", "jobs", "stats"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and proc.stderr == "normdesk: NORMDESK_MAX_ATTEMPTS must be a number, not 'many'\n"

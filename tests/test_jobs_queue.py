@@ -10,6 +10,7 @@ import pytest
 from normdesk.engine import InputError, Plan
 from normdesk.jobs.model import Job, JobStatus, Policy
 from normdesk.jobs.queue import JobQueue
+from normdesk.settings import Settings
 
 
 class Clock:
@@ -27,7 +28,7 @@ def clock():
 
 @pytest.fixture
 def queue(home, clock):
-    q = JobQueue(clock=clock, policy=Policy(backoff_s=5.0, lease_s=30.0))
+    q = JobQueue(clock=clock, policy=Policy.from_settings(Settings(backoff_s=5.0, lease_s=30.0)))
     yield q
     q.close()
 
@@ -96,7 +97,7 @@ def test_claim_complete_and_revision(queue, csv_file):
     done = queue.complete(job.id, "me", {"total_rows": 12, "valid_rows": 11, "invalid_rows": 1})
     assert done.status is JobStatus.COMPLETED
     assert (done.total_rows, done.valid_rows, done.invalid_rows, done.processed_rows) == (12, 11, 1, 12)
-    assert done.report["total_rows"] == 12 and done.extra["hooks_due"] is True
+    assert done.report["total_rows"] == 12 and done.hooks_due is True
     assert queue.checkpoint(job.id) is None
 
 
@@ -259,3 +260,80 @@ def test_job_from_record_ignores_internal_keys(queue, csv_file):
     job = queue.submit(csv_file)
     record = queue.cache.get("job:" + job.id)
     assert "lease_owner" in record and Job.from_record(record) == job
+
+
+def test_every_transition_publishes_a_typed_event(queue, csv_file, clock):
+    from normdesk.jobs.events import EventKind
+
+    seen = []
+    unsubscribe = queue.events.subscribe(lambda e: seen.append((e.kind, e.job.id, e.job.status.value)))
+    a, b, c = (queue.submit(csv_file) for _ in range(3))
+    queue.claim("me")  # a
+    queue.fail(a.id, "me", "disk full", retryable=True)  # retried later
+    queue.cancel(b.id)
+    queue.remove(b.id)
+    clock.now += 60
+    queue.claim("me")  # a again (older than c)
+    done = queue.complete(a.id, "me", {"total_rows": 1})
+    queue.run_completed(done)
+    queue.claim("me")  # c
+    queue.release(c.id, "me")
+    queue.claim("me")
+    queue.fail(c.id, "me", "bad input", retryable=False)
+    unsubscribe()
+    queue.retry(c.id)
+    assert seen == [
+        (EventKind.SUBMITTED, a.id, "pending"), (EventKind.SUBMITTED, b.id, "pending"),
+        (EventKind.SUBMITTED, c.id, "pending"), (EventKind.STARTED, a.id, "processing"),
+        (EventKind.RETRYING, a.id, "pending"), (EventKind.CANCELLED, b.id, "cancelled"),
+        (EventKind.REMOVED, b.id, "cancelled"), (EventKind.STARTED, a.id, "processing"),
+        (EventKind.COMPLETED, a.id, "completed"), (EventKind.STARTED, c.id, "processing"),
+        (EventKind.RELEASED, c.id, "pending"), (EventKind.STARTED, c.id, "processing"),
+        (EventKind.FAILED, c.id, "failed"),
+    ]
+
+
+def test_indexes_agree_with_the_records(queue, csv_file, clock):
+    """Stats, claims and "anything due?" read the indexes; they must say what a full scan says."""
+    jobs = [queue.submit(csv_file, csv_file.with_name(f"o{n}.csv")) for n in range(6)]
+    queue.claim("me")
+    queue.fail(jobs[0].id, "me", "x", retryable=True)
+    queue.claim("me")
+    queue.complete(jobs[1].id, "me", {"total_rows": 1})
+    queue.cancel(jobs[2].id)
+    queue.claim("me")
+    queue.remove(jobs[4].id)
+    scan = [j.status.value for j in queue.list()]
+    stats = queue.stats()
+    assert stats.total == len(scan) == 5
+    assert {s: getattr(stats, s) for s in ("pending", "processing", "completed", "failed", "cancelled")} == \
+        {s: scan.count(s) for s in ("pending", "processing", "completed", "failed", "cancelled")}
+    assert queue.next_wake() == clock.now + 5.0 and queue.has_pending()
+    assert [j.id for j in queue.hooks_due()] == [jobs[1].id]
+
+
+def test_a_store_written_by_version_1_opens_and_is_upgraded_once(tmp_path, monkeypatch):
+    """tests/data/store-v1 was written by the queue before typed records: five jobs, one in each state
+    (the completed one with an S3 sync state, the processing one left by a crashed process)."""
+    import shutil
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    shutil.copytree(Path(__file__).parent / "data" / "store-v1", home / "queue")
+    monkeypatch.setenv("NORMDESK_HOME", str(home))
+    queue = JobQueue()
+    jobs = {j.status.value: j for j in queue.list()}
+    assert sorted(jobs) == ["cancelled", "completed", "failed", "pending", "processing"]
+    done = jobs["completed"]
+    assert done.fraction == 1.0 and done.output_stat["size"] == 196 and not done.hooks_due
+    assert done.extra == {"sync": {"state": "failed", "attempts": 2, "error": "x", "next_retry_at": 1.0}}
+    assert jobs["processing"].lease_owner == "old-owner" and jobs["processing"].fraction == 0.5
+    assert jobs["failed"].error_message and jobs["failed"].attempts == 1
+    assert queue.stats().total == 5 and queue.stats().processing == 1 and queue.stats().pending == 1
+    recovered = queue.recover("new-owner", everything=True)  # as a worker does when it takes the folder
+    assert [j.status.value for j in recovered] == ["pending"] and queue.stats().pending == 2
+    assert queue.claim("new-owner").id == jobs["processing"].id  # the oldest pending one
+    queue.close()
+    again = JobQueue()  # the upgrade ran once: the schema key is there now
+    assert again.cache.get("schema") == 2 and again.stats().total == 5
+    again.close()

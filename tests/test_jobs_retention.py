@@ -1,13 +1,14 @@
-"""Retention with a controllable clock: ages, the 1000 cap, and only files normdesk wrote."""
+"""Retention with a controllable clock: ages, the 1000 cap; outputs deleted only when the user chose so,
+and then only files normdesk wrote; part files of removed jobs go with them."""
 
 from __future__ import annotations
-
 
 import pytest
 
 from normdesk.jobs.model import JobStatus, Policy
 from normdesk.jobs.queue import JobQueue
 from normdesk.jobs.runner import file_stat
+from normdesk.settings import Settings
 
 HOUR = 3600.0
 
@@ -19,11 +20,12 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def setup(tmp_path, monkeypatch):
+@pytest.fixture(params=[False, True], ids=["outputs-kept", "outputs-deleted"])
+def setup(tmp_path, monkeypatch, request):
     monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "home"))
     clock = Clock()
-    queue = JobQueue(clock=clock, policy=Policy(keep_completed_count=3))
+    policy = Policy.from_settings(Settings(keep_completed_max=3, delete_outputs=request.param))
+    queue = JobQueue(clock=clock, policy=policy)
     source = tmp_path / "in.csv"
     source.write_text("a\n1\n")
     yield queue, clock, source, tmp_path
@@ -55,7 +57,7 @@ def test_ages_and_outputs(setup):
     assert queue.clean() == 0
     clock.now += 2 * HOUR
     assert queue.clean() == 2  # completed after 24 h
-    assert not (tmp / "old.csv").exists() and (tmp / "replaced.csv").exists()
+    assert (tmp / "old.csv").exists() != queue.policy.delete_outputs and (tmp / "replaced.csv").exists()
     assert queue.get(old.id) is None and queue.get(replaced.id) is None
     clock.now += 6 * 24 * HOUR
     assert queue.clean() == 2  # failed and cancelled after 7 days
@@ -72,4 +74,18 @@ def test_only_the_newest_completed_are_kept(setup):
         jobs.append(finish(queue, source, tmp / f"o{n}.csv", JobStatus.COMPLETED))
     assert queue.clean() == 2
     assert [j.id for j in queue.list()] == [j.id for j in jobs[:1:-1]]
-    assert sorted(p.name for p in tmp.glob("o*.csv")) == ["o2.csv", "o3.csv", "o4.csv"]
+    kept = ["o2.csv", "o3.csv", "o4.csv"] if queue.policy.delete_outputs else [f"o{n}.csv" for n in range(5)]
+    assert sorted(p.name for p in tmp.glob("o*.csv")) == kept
+
+
+def test_removing_or_cancelling_a_pending_job_deletes_its_part_file(setup):
+    queue, clock, source, tmp = setup
+    for verb in ("remove", "cancel"):
+        job = queue.submit(source, tmp / f"{verb}.csv")
+        queue.claim("w")
+        part = tmp / f".{verb}.csv.0123abcd.normdesk-part"
+        part.write_text("half\n")
+        queue.progress(job.id, "w", 1, 0.5, {"part_path": str(part), "rows_done": 1, "out_bytes": 5, "report": {}})
+        queue.release(job.id, "w")
+        getattr(queue, verb)(job.id)
+        assert not part.exists() and queue.checkpoint(job.id) is None

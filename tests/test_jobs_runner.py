@@ -17,11 +17,12 @@ import pytest
 
 from normdesk.engine import Plan, run_file
 from normdesk.engine.writer import PART_SUFFIX
-from normdesk.jobs import hooks
+from normdesk.jobs.events import EventKind
 from normdesk.jobs.dispatch import Dispatcher, StartLimiter, sweep_part_files
 from normdesk.jobs.lock import DataDirLock, FolderBusy
 from normdesk.jobs.model import JobStatus, Policy
 from normdesk.jobs.queue import JobQueue
+from normdesk.settings import Settings
 
 PLAN = Plan.from_dict({"columns": {"name": "name", "phone": "phone", "notes": "none"}})
 CHUNK = 100
@@ -29,7 +30,7 @@ CHUNK = 100
 
 @pytest.fixture
 def queue(home):
-    q = JobQueue(policy=Policy(max_attempts=2, backoff_s=0.0))
+    q = JobQueue(policy=Policy.from_settings(Settings(max_attempts=2, backoff_s=0.0)))
     yield q
     q.close()
 
@@ -65,21 +66,25 @@ def run_next(dispatcher, on_progress=None):
     return dispatcher.run(control, on_progress)
 
 
-def test_job_completes_like_run_file_and_calls_hooks(tmp_path, queue, dispatcher, monkeypatch, caplog):
+def test_job_completes_like_run_file_and_publishes_its_events(tmp_path, queue, dispatcher, caplog):
     source = write_contacts(tmp_path / "in.csv", 350)
     seen = []
 
-    def broken(job, q):
-        raise RuntimeError("hook bug")
+    def broken(event):
+        raise RuntimeError("subscriber bug")
 
-    monkeypatch.setattr(hooks, "COMPLETED_HOOKS", [broken, lambda job, q: seen.append((job.id, q))])
+    queue.events.subscribe(broken, {EventKind.COMPLETED})
+    queue.events.subscribe(lambda event: seen.append((event.kind, event.job.id)))
     job = queue.submit(source, plan=PLAN)
     with caplog.at_level(logging.ERROR):
         done = run_next(dispatcher)
     assert done.status is JobStatus.COMPLETED and done.total_rows == 350 and done.processed_rows == 350
     assert done.report["columns"]["phone"]["changed"] == 350
-    assert seen == [(job.id, queue)] and "hook bug" in caplog.text
-    assert "hooks_due" not in queue.get(job.id).extra
+    kinds = [kind for kind, job_id in seen if job_id == job.id]
+    assert kinds[:2] == [EventKind.SUBMITTED, EventKind.STARTED] and kinds[-1] == EventKind.COMPLETED
+    assert EventKind.PROGRESS in kinds
+    assert "subscriber bug" in caplog.text  # logged; the job still completed
+    assert queue.get(job.id).hooks_due is False and queue.hooks_due() == []
     assert (tmp_path / "in.normalized.csv").read_bytes() == reference(tmp_path, source)
     assert part_files(tmp_path) == []
 
@@ -92,6 +97,17 @@ def test_detected_job_and_typed_job(tmp_path, queue, dispatcher):
     assert run_next(dispatcher).status is JobStatus.COMPLETED
     assert "phone" in queue.get(full.id).report["columns"]
     assert set(queue.get(phones.id).report["columns"]) == {"phone"}
+
+
+def test_a_job_detected_at_run_time_keeps_every_plan_option(tmp_path, queue, dispatcher):
+    """The runner hands the job's plan on whole: options set at submit survive the detection."""
+    source = tmp_path / "accents.csv"
+    source.write_text("Name,Tel\nJosé Müller,030 1234567\nZoë Brontë,030 7654321\n", encoding="utf-8")
+    job = queue.submit(source, tmp_path / "out.csv", plan=Plan(preserve_accents=True, country="DE"))
+    assert job.config["detect"] is True
+    assert run_next(dispatcher).status is JobStatus.COMPLETED
+    rows = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[1].startswith("José Müller,") and ",+49301234567," in rows[1]
 
 
 def test_cancel_a_running_job_stops_within_a_chunk_without_output(tmp_path, queue, dispatcher):
@@ -286,7 +302,7 @@ def test_open_recovers_jobs_of_a_dead_process(tmp_path, queue):
 
 
 def test_lease_is_renewed_while_running(tmp_path, home):
-    q = JobQueue(policy=Policy(lease_s=0.3))
+    q = JobQueue(policy=Policy.from_settings(Settings(lease_s=0.3)))
     source = write_contacts(tmp_path / "in.csv", 10)
     job = q.submit(source, plan=PLAN)
     d = Dispatcher(q, workers=0)

@@ -137,7 +137,7 @@ def soak(tmp_path, inputs, kills_wanted: int, seed: int) -> dict:
     assert len(seen_completed) == len(expected) == len(jobs)
     for job in jobs:
         assert Path(job.output_path).read_bytes() == expected[job.id], job.id
-        assert job.attempts == 0 and "hooks_due" not in job.extra
+        assert job.attempts == 0 and not job.hooks_due
     assert list(out.glob(f"*{PART_SUFFIX}")) + list(out.glob(f".*{PART_SUFFIX}")) == []
     queue.close()
     with sqlite3.connect(home / "queue" / "cache.db") as db:

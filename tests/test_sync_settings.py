@@ -83,16 +83,18 @@ def test_without_a_keyring_backend_nothing_is_stored_and_s3_stays_off(aws_env, n
     assert all(MARKER.encode() not in p.read_bytes() for p in aws_env.rglob("*") if p.is_file())
 
 
-def test_register_hooks_only_when_s3_is_on(aws_env, file_keyring, monkeypatch):
-    from normdesk.jobs import hooks
-    from normdesk.sync import register_hooks
-    from normdesk.sync.uploader import upload_hook
+def test_uploads_subscribe_only_when_s3_is_on(aws_env, file_keyring):
+    from normdesk.jobs.queue import JobQueue
+    from normdesk.sync import subscribe_uploads
+    from normdesk.sync.uploader import UploadOnCompleted
 
-    monkeypatch.setattr(hooks, "COMPLETED_HOOKS", [])
-    assert register_hooks() is False and hooks.COMPLETED_HOOKS == []
+    queue = JobQueue()
+    assert subscribe_uploads(queue) is False and not queue.events.subscribed(UploadOnCompleted(queue))
     save_settings(S3Settings("my-bucket"))
-    assert register_hooks() is True and register_hooks() is True
-    assert hooks.COMPLETED_HOOKS == [upload_hook]
+    assert subscribe_uploads(queue) is True and subscribe_uploads(queue) is True
+    assert len(queue.events._subscribers) == 1  # once, however often it is asked
+    assert queue.events.subscribed(UploadOnCompleted(queue))
+    queue.close()
 
 
 def test_a_plain_text_file_backend_picked_by_default_is_refused(tmp_path, monkeypatch):

@@ -11,11 +11,9 @@ import pytest
 from s3_server import *  # noqa: F403 - fixtures
 from s3_server import raw_client
 
-from normdesk.jobs import hooks
-from normdesk.jobs.hooks import run_completed_hooks
 from normdesk.jobs.queue import JobQueue
 from normdesk.jobs.runner import RunControl, run_job
-from normdesk.sync import register_hooks
+from normdesk.sync import subscribe_uploads
 from normdesk.sync.secrets import store_credentials
 from normdesk.sync.settings import load_settings, save_settings
 from normdesk.sync.uploader import UPLOADER, Uploader, backoff, resume_pending_uploads, retry_upload, sync_job
@@ -41,14 +39,13 @@ def few_attempts(monkeypatch):
 
 
 @pytest.fixture
-def hooked(monkeypatch):
-    monkeypatch.setattr(hooks, "COMPLETED_HOOKS", [])
-    assert register_hooks()
-    return hooks.COMPLETED_HOOKS
+def hooked(queue):
+    """The upload subscribed to the queue's COMPLETED events, as the worker and the window do."""
+    assert subscribe_uploads(queue)
 
 
 def _completed_job(queue, tmp_path, name="contacts.csv", engine=False):
-    """A real CSV through the real queue to "completed", then the completion hooks, as a runner does.
+    """A real CSV through the real queue to "completed", then its COMPLETED event, as a runner does.
 
     engine=True runs it with the real runner and engine; otherwise the test writes the output itself
     (so that these tests do not depend on the normalization)."""
@@ -63,7 +60,7 @@ def _completed_job(queue, tmp_path, name="contacts.csv", engine=False):
         return done
     Path(job.output_path).write_text(CSV.lower(), encoding="utf-8")
     done = queue.complete(job.id, "test-owner", {"total_rows": 2, "valid_rows": 1, "invalid_rows": 1})
-    run_completed_hooks(done, queue)
+    queue.run_completed(done)
     return done
 
 

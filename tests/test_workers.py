@@ -12,6 +12,7 @@ from normdesk.engine import Plan, run_file  # noqa: E402
 from normdesk.jobs.lock import FolderBusy  # noqa: E402
 from normdesk.jobs.model import JobStatus  # noqa: E402
 from normdesk.jobs.queue import JobQueue  # noqa: E402
+from normdesk.settings import Settings  # noqa: E402
 from normdesk.workers import WorkerPool  # noqa: E402
 
 PLAN = Plan.from_dict({"columns": {"name": "name", "phone": "phone", "notes": "none"}})
@@ -29,7 +30,7 @@ def queue(tmp_path, monkeypatch):
 
 @pytest.fixture
 def pool(queue, qtbot):
-    p = WorkerPool(queue, concurrency=2)
+    p = WorkerPool(queue)  # two jobs at once: the settings' default
     p.dispatcher.workers = 0
     yield p
     p.stop(wait=True)
@@ -90,8 +91,8 @@ def test_failed_signal_and_concurrency_setting(tmp_path, queue, pool, qtbot):
         pool.start()
     assert blocker.args == [job.id, "failed"]
     assert failures == [(job.id, queue.get(job.id).error_message)] and failures[0][1]
-    pool.concurrency = 1
-    assert pool.concurrency == 1 and pool._pool.maxThreadCount() == 1
+    pool.apply_settings(Settings(worker_concurrency=1, max_attempts=5))
+    assert pool.concurrency == 1 and pool._pool.maxThreadCount() == 1 and queue.policy.max_attempts == 5
 
 
 def test_stop_sends_running_jobs_back_to_pending(tmp_path, queue, pool, qtbot):

@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test(argv[1:])
     args = build_parser().parse_args(argv)
     from normdesk.engine.errors import NormdeskError, OutputError
+    from normdesk.settings import SettingsError
 
     try:
         return args.func(args)
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OutputError as err:
         return fail(str(err), EXIT_OUTPUT)
-    except NormdeskError as err:
+    except (NormdeskError, SettingsError) as err:
         return fail(str(err), EXIT_INPUT)
 
 

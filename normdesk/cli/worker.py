@@ -40,11 +40,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _start_sync(queue) -> bool:
-    """Register the S3 upload hook and resume interrupted uploads when S3 is configured."""
+    """Subscribe the S3 upload to the queue's events and resume interrupted uploads, when S3 is configured."""
     try:
         import normdesk.sync as sync
 
-        if not sync.register_hooks():
+        if not sync.subscribe_uploads(queue):
             return False
         sync.resume_pending_uploads(queue)
         return True

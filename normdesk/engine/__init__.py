@@ -35,7 +35,7 @@ def plan_from_detection(
 ) -> Plan:
     """A plan from detected types, the user's overrides (``{"Tel": "phone", "Notes": "none"}``)
     and run options (country, preserve_accents, output_format, sheet)."""
-    plan = Plan(columns={c.name: ColumnPlan(c.type, c.part) for c in detection.columns})
+    plan = Plan().with_detection(detection)
     plan = plan.with_overrides(overrides or {}, [c.name for c in detection.columns])
     return plan.with_options(**options)
 

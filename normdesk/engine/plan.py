@@ -10,9 +10,9 @@ from typing import Any, Iterable, Mapping
 
 from normdesk.engine.errors import InputError
 from normdesk.engine.types import AddressPart, ColumnType, NamePart
+from normdesk.settings import DEFAULTS, OUTPUT_FORMATS
 
 PLAN_VERSION = 1
-OUTPUT_FORMATS = ("csv", "xlsx", "json", "parquet")
 _PARTS = {ColumnType.NAME: NamePart, ColumnType.ADDRESS: AddressPart}
 _NONE_WORDS = {"none", "unknown", "skip", "ignore", "leave"}
 
@@ -53,9 +53,9 @@ class Plan:
     """Column types by column name (file order), plus the options of the run."""
 
     columns: dict[str, ColumnPlan] = field(default_factory=dict)
-    country: str = "US"
-    preserve_accents: bool = False
-    output_format: str = "csv"
+    country: str = DEFAULTS.country
+    preserve_accents: bool = DEFAULTS.preserve_accents
+    output_format: str = DEFAULTS.output_format
     sheet: str | None = None  # Excel input: sheet name; None is the first sheet
 
     def typed_columns(self) -> list[tuple[str, ColumnPlan]]:
@@ -70,6 +70,10 @@ class Plan:
                 raise InputError(f"no column named {name!r} in the file (columns: {', '.join(known)})")
             columns[name] = ColumnPlan.parse(text)
         return replace(self, columns=columns)
+
+    def with_detection(self, detection: Any) -> Plan:
+        """This plan's options with the columns a ``FileDetection`` found (every option is kept)."""
+        return replace(self, columns={c.name: ColumnPlan(c.type, c.part) for c in detection.columns})
 
     def with_options(self, **options: Any) -> Plan:
         plan = replace(self, **options)
@@ -106,9 +110,9 @@ class Plan:
         columns = {str(k): ColumnPlan.parse(str(v)) for k, v in data.get("columns", {}).items()}
         plan = cls(
             columns=columns,
-            country=str(data.get("country", "US")).upper(),
+            country=str(data.get("country", DEFAULTS.country)).upper(),
             preserve_accents=bool(data.get("preserve_accents", False)),
-            output_format=str(data.get("output_format", "csv")),
+            output_format=str(data.get("output_format", DEFAULTS.output_format)),
             sheet=data.get("sheet"),
         )
         plan.validate()

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from normdesk import __version__
 from normdesk.engine import NormdeskError
-from normdesk.gui.main_window import MainWindow
-from normdesk.gui.settings_store import load_settings, policy_for
+from normdesk.gui.main_window import MainWindow, subscribe_s3_uploads
 from normdesk.gui.tasks import run_task
 from normdesk.jobs import JobQueue
 from normdesk.resources import icon_file
+from normdesk.settings import load_saved
 from normdesk.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -26,13 +26,6 @@ def app_icon() -> QIcon:
     return QIcon(str(icon_file()))
 
 
-def register_s3_hooks() -> bool:
-    """``normdesk.sync.register_hooks()`` (reads the settings and probes the keyring: off the GUI thread)."""
-    from normdesk.sync import register_hooks
-
-    return register_hooks()
-
-
 def resume_s3_uploads(queue: Any) -> int:
     from normdesk.sync import resume_pending_uploads
 
@@ -40,13 +33,13 @@ def resume_s3_uploads(queue: Any) -> int:
 
 
 def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
-    """Register the S3 upload hook (in the background), then take the data folder and run its jobs,
-    then resume interrupted uploads (in the background). The hook comes first so that a job that
-    completes at once, or whose hooks a kill interrupted, is uploaded too. S3 trouble (not
+    """Subscribe the S3 upload to the queue's events (in the background), then take the data folder and
+    run its jobs, then resume interrupted uploads (in the background). The subscription comes first so
+    that a job that completes at once, or whose COMPLETED event a kill interrupted, is uploaded too. S3 trouble (not
     configured, no keyring, no network) is logged and never stops the start-up."""
 
     def take_folder(_registered: Any = None) -> None:
-        if not window.isVisible():  # closed before the hook was registered
+        if not window.isVisible():  # closed before the subscription was made
             return
         try:
             pool.start()
@@ -63,7 +56,7 @@ def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
         log.warning("S3 upload hook not registered: %s", message)
         take_folder()
 
-    run_task(register_s3_hooks, on_done=take_folder, on_error=no_hook, context=window)
+    run_task(subscribe_s3_uploads, queue, on_done=take_folder, on_error=no_hook, context=window)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,10 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(True)
-    settings = load_settings()
-    queue = JobQueue(policy=policy_for(settings))
-    pool = WorkerPool(queue, concurrency=settings.worker_concurrency)
-    window = MainWindow(queue, pool, settings)
+    queue = JobQueue()
+    pool = WorkerPool(queue)
+    window = MainWindow(queue, pool, load_saved())
     window.show()
     start_jobs(window, queue, pool)
     try:

@@ -8,6 +8,8 @@ import phonenumbers
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
+from normdesk.settings import DEFAULTS
+
 
 @cache
 def countries() -> list[tuple[str, str]]:
@@ -25,7 +27,7 @@ class CountryCombo(QComboBox):
 
     country_changed = Signal(str)
 
-    def __init__(self, country: str = "US", parent: QWidget | None = None) -> None:
+    def __init__(self, country: str = DEFAULTS.country, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

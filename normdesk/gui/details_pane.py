@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from normdesk.gui.column_chart import ColumnChart
 from normdesk.gui.job_model import duration_of, format_duration, status_of, sync_of, sync_sentence
+from normdesk.settings import DEFAULTS
 
 
 class PathLabel(QLabel):
@@ -211,7 +212,7 @@ class JobDetails(QWidget):
         _fill(self.plan_table, rows)
         self.plan_table.setVisible(bool(rows))
         self.plan_options.setText(
-            note + (f"Sheet {plan['sheet']} · " if plan.get("sheet") else "") + f"Country {plan.get('country', 'US')} · accents "
+            note + (f"Sheet {plan['sheet']} · " if plan.get("sheet") else "") + f"Country {plan.get('country', DEFAULTS.country)} · accents "
             f"{'kept' if plan.get('preserve_accents') else 'folded'} · output {plan.get('output_format', 'csv')}"
         )
         for widget in (self.plan_title, self.plan_options):

@@ -33,6 +33,7 @@ from normdesk.engine.types import Outcome
 from normdesk.gui.column_plan_model import CHOICE_ROLE, ColumnPlanModel, PreviewColumn, TypeDelegate, choice_label
 from normdesk.gui.rows_model import RowsModel
 from normdesk.gui.tasks import run_task
+from normdesk.settings import DEFAULTS
 
 SAMPLE_ROWS = 1000  # read for detection
 SHOWN_ROWS = 200  # shown in the sample table
@@ -85,7 +86,7 @@ class FilePreview(QWidget):
         super().__init__(parent)
         self.file = loaded
         self.paths = [loaded.path, *(extra_paths or [])]
-        self._options = ("US", False)
+        self._options = (DEFAULTS.country, DEFAULTS.preserve_accents)
         self._generation = 0
 
         self.sample_model = RowsModel(self)

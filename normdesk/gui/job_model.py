@@ -270,8 +270,8 @@ class JobTableModel(QAbstractTableModel):
         live = self._live.get(job.id)
         if live:
             return live[1]
-        if status == "processing" and job.extra.get("fraction") is not None:
-            return float(job.extra["fraction"])
+        if status == "processing":
+            return float(job.fraction)
         if job.total_rows:
             return min((job.processed_rows or 0) / job.total_rows, 1.0)
         return 0.0 if status == "processing" else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,11 +34,26 @@ from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.progress_delegate import ProgressDelegate
 from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
 from normdesk.gui.settings_dialog import SettingsDialog
-from normdesk.gui.settings_store import Settings, load_settings, policy_for, save_settings
 from normdesk.gui.stats_strip import StatsStrip
 from normdesk.gui.tasks import run_task
+from normdesk.jobs.events import EventKind, JobEvent
+from normdesk.jobs.model import Policy
+from normdesk.settings import Settings, load_saved, save
 
 FINISHED = ("completed", "failed", "cancelled")
+
+
+class JobEventRelay(QObject):
+    """Re-emits the queue's events (published on worker threads) as a Qt signal on the GUI thread."""
+
+    event = Signal(object)
+
+
+def subscribe_s3_uploads(queue: Any) -> bool:
+    """``normdesk.sync.subscribe_uploads`` (reads the settings and probes the keyring: off the GUI thread)."""
+    from normdesk.sync import subscribe_uploads
+
+    return subscribe_uploads(queue)
 
 
 class MainWindow(QMainWindow):
@@ -47,11 +62,10 @@ class MainWindow(QMainWindow):
     def __init__(self, queue: Any, pool: Any | None = None, settings: Settings | None = None) -> None:
         super().__init__()
         self.queue, self.pool = queue, pool
-        self.settings = settings or load_settings()
+        self.settings = settings or load_saved()
         self.setWindowTitle("normdesk")
         self.setAcceptDrops(True)
         self.resize(1320, 780)
-        self._last_status: dict[str, str] = {}
         self._stats: Any = None
         self._s3_urls: dict[Path, str] = {}  # downloaded file -> the s3:// URL it came from
 
@@ -128,6 +142,10 @@ class MainWindow(QMainWindow):
             pool.job_progress.connect(self.model.set_progress)
             pool.job_started.connect(lambda _id: self.feed.poll())
             pool.job_finished.connect(lambda _id, _status: self.feed.poll())
+        self.relay = JobEventRelay(self)
+        self.relay.event.connect(self._notify_finished)
+        self._unsubscribe = queue.events.subscribe(
+            self.relay.event.emit, {EventKind.COMPLETED, EventKind.FAILED, EventKind.CANCELLED})
         self._update_actions()
         self.feed.start()
         self._clock.start()
@@ -265,27 +283,21 @@ class MainWindow(QMainWindow):
         if selected is not None:
             self.details.show_job(self.model.job_by_id(selected))
         self._update_actions()
-        self._notify_finished(jobs)
 
     def _show_stats(self) -> None:
         busy = self.pool.busy_count() if self.pool is not None else 0
         self.stats_strip.set_stats(self._stats, busy, self.settings.worker_concurrency)
 
-    def _notify_finished(self, jobs: list[Any]) -> None:
-        """A job that was running is now finished: tell the user if they are elsewhere."""
-        before, self._last_status = self._last_status, {j.id: status_of(j) for j in jobs}
-        done = [j for j in jobs if before.get(j.id) in ("pending", "processing") and status_of(j) in FINISHED]
-        if not done or self.isActiveWindow():
+    def _notify_finished(self, event: JobEvent) -> None:
+        """A job finished (the queue's event): tell the user if they are elsewhere."""
+        if self.isActiveWindow() or event.replayed:
             return
-        if len(done) == 1:
-            job = done[0]
-            text = f"{Path(job.input_path).name}: {status_of(job)}"
-            if status_of(job) == "completed":
-                text += f", {job.valid_rows:,} valid rows, {job.invalid_rows:,} with issues"
-            elif job.error_message:
-                text += f" — {job.error_message}"
-        else:
-            text = ", ".join(f"{Path(j.input_path).name} {status_of(j)}" for j in done)
+        job = event.job
+        text = f"{Path(job.input_path).name}: {status_of(job)}"
+        if status_of(job) == "completed":
+            text += f", {job.valid_rows:,} valid rows, {job.invalid_rows:,} with issues"
+        elif job.error_message:
+            text += f" — {job.error_message}"
         self.notifier.notify("normdesk: job finished", text)
 
     # -- files in -----------------------------------------------------------------------------
@@ -344,13 +356,15 @@ class MainWindow(QMainWindow):
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.settings())
         self._update_s3_action()  # the S3 page saves by itself
+        if self.pool is not None and s3_configured():  # S3 may have just been set up: upload from now on
+            run_task(subscribe_s3_uploads, self.queue, context=self)
 
     def apply_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        save_settings(settings)
-        self.queue.policy = policy_for(settings)
+        self.settings = save(settings)
         if self.pool is not None:
-            self.pool.concurrency = settings.worker_concurrency
+            self.pool.apply_settings(self.settings)
+        else:
+            self.queue.policy = Policy.from_settings(self.settings)
         self._show_stats()
 
     def set_pool(self, pool: Any | None) -> None:
@@ -385,6 +399,7 @@ class MainWindow(QMainWindow):
             return
         self.feed.stop()
         self._clock.stop()
+        self._unsubscribe()
         if self.pool is not None:
             self.pool.stop()
         event.accept()

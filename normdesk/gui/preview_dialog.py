@@ -26,7 +26,7 @@ from normdesk.engine import InputError, Plan
 from normdesk.gui.run_options import RunOptionWidgets
 from normdesk.resources import sample_file
 from normdesk.gui.file_preview import FilePreview, LoadedFile, load_preview
-from normdesk.gui.settings_store import Settings
+from normdesk.settings import Settings
 from normdesk.gui.tasks import run_task
 from normdesk.jobs.queue import default_output_path
 from normdesk.paths import data_dir

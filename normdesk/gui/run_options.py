@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
-from normdesk.engine.plan import OUTPUT_FORMATS
 from normdesk.gui.country_combo import CountryCombo
-from normdesk.gui.settings_store import Settings
+from normdesk.settings import OUTPUT_FORMATS, Settings
 
 
 class RunOptionWidgets:

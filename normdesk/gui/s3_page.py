@@ -148,14 +148,10 @@ class S3SettingsPage(QWidget):
     def save(self) -> bool:
         """Save the settings file, and the key pair to the keyring if one was entered."""
         try:
-            saved = save_settings(self.form_settings())
+            save_settings(self.form_settings())
             entered = self._entered_credentials()
             if entered:
                 store_credentials(entered.access_key_id, entered.secret_access_key)
-            if saved.configured and keyring_available():
-                from normdesk.sync import register_hooks
-
-                register_hooks()
         except NormdeskError as err:
             self._show(False, str(err))
             return False

@@ -1,14 +1,19 @@
-"""The settings dialog: processing, retention, defaults, and the S3 page when it is installed."""
+"""The settings dialog: processing, retention, defaults, and the S3 page when it is installed.
+
+It edits ``normdesk.settings`` (the file every front end reads): a headless worker started afterwards,
+or one already running, uses what is saved here."""
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QCheckBox,
     QFormLayout,
     QLabel,
     QMessageBox,
@@ -19,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from normdesk.gui.run_options import RunOptionWidgets
-from normdesk.gui.settings_store import Settings
+from normdesk.settings import Settings
 
 
 def _spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
@@ -44,6 +49,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
+        self._base = settings
         self.tabs = QTabWidget()
 
         self.concurrency = _spin(1, 16, settings.worker_concurrency, " jobs at once")
@@ -61,15 +67,19 @@ class SettingsDialog(QDialog):
                                 "attempt. A bad input file is not retried."))
         self.tabs.addTab(self._page(processing), "Processing")
 
-        self.keep_hours = _spin(1, 24 * 365, settings.keep_completed_hours, " hours")
+        self.keep_hours = _spin(1, 24 * 3650, round(settings.keep_completed_hours), " hours")
         self.keep_count = _spin(1, 1_000_000, settings.keep_completed_max, " jobs")
-        self.keep_failed = _spin(1, 365, settings.keep_failed_days, " days")
+        self.keep_failed = _spin(1, 3650, round(settings.keep_failed_days), " days")
+        self.delete_outputs = QCheckBox("Delete output files with their job")
+        self.delete_outputs.setChecked(settings.delete_outputs)
         retention = QFormLayout()
         retention.addRow("Keep completed jobs for:", self.keep_hours)
         retention.addRow("Keep at most:", self.keep_count)
         retention.addRow("Keep failed jobs for:", self.keep_failed)
-        retention.addRow(_note("A completed job that expires takes its output file with it, unless the file "
-                               "was changed since. Move outputs you want to keep."))
+        retention.addRow("", self.delete_outputs)
+        retention.addRow(_note("Expired jobs leave the job list by themselves. Your output files stay where "
+                               "they are unless you tick the box: then an expired completed job also deletes "
+                               "its output, if the file was not changed since."))
         self.tabs.addTab(self._page(retention), "Retention")
 
         self.options = RunOptionWidgets(settings, self, "Default output folder")
@@ -118,15 +128,17 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def settings(self) -> Settings:
-        return Settings(
+        return replace(
+            self._base,
             worker_concurrency=self.concurrency.value(),
             max_attempts=self.attempts.value(),
             backoff_s=self.backoff.value(),
             keep_completed_hours=self.keep_hours.value(),
             keep_completed_max=self.keep_count.value(),
             keep_failed_days=self.keep_failed.value(),
+            delete_outputs=self.delete_outputs.isChecked(),
             country=self.country.country(),
             preserve_accents=self.accents.isChecked(),
             output_folder=self.folder.text().strip(),
             output_format=self.format.currentText(),
-        ).clamped()
+        ).checked()

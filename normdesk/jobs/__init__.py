@@ -16,7 +16,7 @@ from typing import Any
 _EXPORTS = {
     "Job": "normdesk.jobs.model", "JobStatus": "normdesk.jobs.model", "Stats": "normdesk.jobs.model",
     "Policy": "normdesk.jobs.model", "JobQueue": "normdesk.jobs.queue", "FolderBusy": "normdesk.jobs.lock",
-    "Dispatcher": "normdesk.jobs.dispatch", "COMPLETED_HOOKS": "normdesk.jobs.hooks",
+    "Dispatcher": "normdesk.jobs.dispatch", "EventKind": "normdesk.jobs.events", "JobEvent": "normdesk.jobs.events",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -1,44 +1,30 @@
 """The part of running jobs that every front end shares (headless worker, Qt ``WorkerPool``).
 
 A ``Dispatcher`` owns the data folder while it is open: it holds the folder lock, puts back the
-jobs a dead process left running, sweeps leftover part files, renews the leases of its running
-jobs, and hands out jobs within the concurrency limit and the start rate. The caller decides on
+jobs a dead process left running, sweeps leftover part files, re-publishes the COMPLETED events a
+crash interrupted, and hands out jobs within the concurrency limit and the start rate. Its
+heartbeat renews the leases of its running jobs, applies retention, and picks up changed settings
+(the window's settings dialog changes what a running headless worker does). The caller decides on
 which thread ``run`` executes each claimed job.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
 from normdesk.engine.writer import PART_SUFFIX
-from normdesk.jobs.hooks import run_completed_hooks
 from normdesk.jobs.lock import DataDirLock
-from normdesk.jobs.model import Job
+from normdesk.jobs.model import Job, Policy
 from normdesk.jobs.queue import JobQueue, owner_token
 from normdesk.jobs.runner import ProgressCallback, RunControl, run_job
+from normdesk.settings import Settings, settings_path
+from normdesk.settings import load as load_settings
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CONCURRENCY = 2
-DEFAULT_START_RATE = 2.0  # job starts per second
-
-
-def env_concurrency() -> int:
-    text = os.environ.get("WORKER_CONCURRENCY", "")
-    return max(1, int(text)) if text.strip().isdigit() else DEFAULT_CONCURRENCY
-
-
-def env_start_rate() -> float:
-    try:
-        return max(0.01, float(os.environ.get("NORMDESK_START_RATE", DEFAULT_START_RATE)))
-    except ValueError:
-        return DEFAULT_START_RATE
-
 
 class StartLimiter:
     """At most ``rate`` job starts per second (evenly spaced)."""
@@ -74,22 +60,45 @@ def sweep_part_files(queue: JobQueue) -> list[Path]:
     return removed
 
 
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 class Dispatcher:
+    """``concurrency``, ``start_rate`` and ``chunk_rows`` override the settings for this dispatcher
+    (command-line flags, tests); ``workers`` is the number of engine processes per job."""
+
     def __init__(self, queue: JobQueue, concurrency: int | None = None, start_rate: float | None = None,
                  workers: int | None = None, chunk_rows: int | None = None) -> None:
         self.queue = queue
         self.owner = owner_token()
-        self.concurrency = concurrency or env_concurrency()
-        self.limiter = StartLimiter(start_rate or env_start_rate())
+        self._overrides = {k: v for k, v in dict(worker_concurrency=concurrency, start_rate=start_rate,
+                                                  chunk_rows=chunk_rows).items() if v}
         self.workers = workers  # engine worker processes per job (None: the engine decides)
-        self.chunk_rows = chunk_rows or int(os.environ.get("NORMDESK_CHUNK_ROWS", 0) or 0) or None
         self.stop = threading.Event()
+        self._settings_stamp = _mtime(settings_path())
+        self._next_retention = 0.0
+        self._use(load_settings())  # the queue keeps the policy it was made with until the settings change
         self._running: dict[str, RunControl] = {}
         self._mutex = threading.Lock()
         self._lock = DataDirLock(queue.home)
         self._heartbeat: threading.Thread | None = None
         self._idle_rev: int | None = None
         self._wake_at: float | None = None
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use these settings from now on: concurrency, start rate, chunk size, retry and retention policy."""
+        self._use(settings)
+        self.queue.policy = Policy.from_settings(self.settings)
+
+    def _use(self, settings: Settings) -> None:
+        self.settings = settings = Settings.from_dict({**settings.to_dict(), **self._overrides})
+        self.concurrency = settings.worker_concurrency
+        self.limiter = StartLimiter(settings.start_rate)
+        self.chunk_rows = settings.chunk_rows or None
 
     # -- life cycle ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -101,7 +110,8 @@ class Dispatcher:
         for part in sweep_part_files(self.queue):
             log.info("removed leftover %s", part)
         for job in self.queue.hooks_due():
-            run_completed_hooks(job, self.queue)
+            self.queue.run_completed(job, replayed=True)
+        self.apply_retention()
         self._heartbeat = threading.Thread(target=self._renew_leases, name="normdesk-leases", daemon=True)
         self._heartbeat.start()
 
@@ -165,15 +175,36 @@ class Dispatcher:
 
     def idle(self) -> bool:
         """Nothing running here and nothing pending in the queue (due now or later)."""
-        return self.busy_count() == 0 and not any(j.status == "pending" for j in self.queue.list())
+        return self.busy_count() == 0 and not self.queue.has_pending()
+
+    def apply_retention(self) -> int:
+        """Remove the jobs retention says are expired; returns how many."""
+        self._next_retention = self.queue.clock() + self.settings.retention_interval_s
+        removed = self.queue.clean()
+        if removed:
+            log.info("retention: %d finished job(s) removed", removed)
+        return removed
+
+    def _reload_settings(self) -> None:
+        """Apply the settings file again when it changed since it was last read."""
+        stamp = _mtime(settings_path())
+        if stamp != self._settings_stamp:
+            self._settings_stamp = stamp
+            self._use(load_settings())  # the queue keeps the policy it was made with until the settings change
+
+    def _heartbeat_tick(self) -> None:
+        with self._mutex:
+            ids = list(self._running)
+        self.queue.renew(self.owner, ids)
+        self.queue.recover(self.owner)
+        self._reload_settings()
+        if self.queue.clock() >= self._next_retention:
+            self.apply_retention()
 
     def _renew_leases(self) -> None:
-        """Heartbeat: renew our leases and put back jobs whose lease expired elsewhere."""
-        while not self.stop.wait(self.queue.policy.lease_s / 3):
-            with self._mutex:
-                ids = list(self._running)
+        """Heartbeat: renew our leases, put back jobs whose lease expired elsewhere, apply retention."""
+        while not self.stop.wait(min(self.queue.policy.lease_s / 3, 5.0)):
             try:
-                self.queue.renew(self.owner, ids)
-                self.queue.recover(self.owner)
+                self._heartbeat_tick()
             except Exception:
-                log.exception("lease renewal failed")
+                log.exception("heartbeat failed")

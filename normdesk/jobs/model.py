@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from normdesk.engine.errors import InputError
+from normdesk.settings import Settings
+from normdesk.settings import load as load_settings
 
 JOB_TYPES = ("intelligent", "name", "phone", "email", "address")
 
@@ -36,9 +36,15 @@ def _camel(name: str) -> str:
     return head + "".join(word.title() for word in rest)
 
 
+def _internal(default: Any) -> Any:
+    """A field the queue keeps for itself (leases, crash counts): stored, never in ``to_dict()``."""
+    return field(default=default, metadata={"internal": True})
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One queued file: its plan and its report, never its data."""
+    """One queued file: its plan and its report, never its data. Also the stored record: the queue
+    changes a job with ``dataclasses.replace`` inside one transaction."""
 
     id: str
     type: str
@@ -60,18 +66,50 @@ class Job:
     max_attempts: int
     next_retry_at: float | None
     report: dict | None
-    extra: dict = field(default_factory=dict)
+    fraction: float = 0.0  # share of the input read, 0..1
+    output_stat: dict | None = None  # size and mtime of the output as written (retention checks it)
+    extra: dict = field(default_factory=dict)  # annotations of the queue's subscribers (e.g. "sync")
+    hooks_due: bool = _internal(False)  # completed, and the COMPLETED subscribers have not all returned
+    lease_owner: str | None = _internal(None)
+    lease_expires: float | None = _internal(None)
+    claim_rows: int = _internal(0)  # rows done when the current lease began
+    crashes: int = _internal(0)  # lease expiries in a row without progress
+    cancel_requested: bool = _internal(False)
+
+    @property
+    def will_retry(self) -> bool:
+        """Pending again after a failed attempt (waiting for its backoff)."""
+        return self.status is JobStatus.PENDING and self.next_retry_at is not None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, with the design's camelCase keys (totalRows, errorMessage...)."""
-        return {_camel(f.name): getattr(self, f.name) for f in fields(self)}
+        return {_camel(f.name): getattr(self, f.name) for f in fields(self) if not f.metadata.get("internal")}
+
+    def to_record(self) -> dict[str, Any]:
+        """What the store keeps: every field under its own name, the status as text."""
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
+        record["status"] = self.status.value
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Job:
-        """Build from a stored record, ignoring the queue's internal keys (lease...)."""
+        """Build from a stored record; also reads the records of stores written before version 2
+        (where the fraction, the output's stat and the hooks flag lived in ``extra``)."""
         values = {f.name: record[f.name] for f in fields(cls) if f.name in record}
         values["status"] = JobStatus(values["status"])
+        if record.get("schema", 1) < RECORD_SCHEMA:
+            extra = dict(record.get("extra") or {})
+            values["fraction"] = float(extra.pop("fraction", 0.0))
+            values["output_stat"] = extra.pop("output_stat", None)
+            values["hooks_due"] = bool(extra.pop("hooks_due", False))
+            values["extra"] = extra
+            values["crashes"] = int(values.get("crashes") or 0)
+            values["claim_rows"] = int(values.get("claim_rows") or 0)
+            values["cancel_requested"] = bool(values.get("cancel_requested"))
         return cls(**values)
+
+
+RECORD_SCHEMA = 2  # version 1: the queue's own fields were untyped keys of the record and of ``extra``
 
 
 JOB_FIELDS = tuple(f.name for f in fields(Job))
@@ -97,36 +135,27 @@ class Stats:
         return {**data, "successRate": round(self.success_rate, 4)}
 
 
-def _env_float(name: str, default: float) -> float:
-    text = os.environ.get(name)
-    if not text:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"{name} must be a number, not {text!r}") from None
-
-
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """How the queue retries, leases and keeps jobs. Each field has an environment override."""
+    """How the queue retries, leases and keeps jobs: the job fields of ``normdesk.settings.Settings``."""
 
-    max_attempts: int = 3  # NORMDESK_MAX_ATTEMPTS
-    backoff_s: float = 5.0  # NORMDESK_RETRY_BACKOFF: first delay, doubled for each further attempt
-    lease_s: float = 30.0  # NORMDESK_LEASE_SECONDS: renewed every third of it while running
-    max_crashes: int = 3  # NORMDESK_MAX_CRASHES: lease expiries without progress before failing
-    keep_completed_s: float = 24 * 3600.0
-    keep_completed_count: int = 1000
-    keep_failed_s: float = 7 * 24 * 3600.0
+    max_attempts: int
+    backoff_s: float  # first delay, doubled for each further attempt
+    lease_s: float  # renewed every third of it while running
+    max_crashes: int  # lease expiries without progress before failing
+    keep_completed_s: float
+    keep_completed_count: int
+    keep_failed_s: float
+    delete_outputs: bool  # retention also deletes a completed job's unchanged output
 
     @classmethod
-    def from_env(cls) -> Policy:
-        d = cls()
+    def from_settings(cls, settings: Settings | None = None) -> Policy:
+        """From the given settings, or the effective ones (settings file + environment)."""
+        s = settings or load_settings()
         return cls(
-            max_attempts=int(_env_float("NORMDESK_MAX_ATTEMPTS", d.max_attempts)),
-            backoff_s=_env_float("NORMDESK_RETRY_BACKOFF", d.backoff_s),
-            lease_s=_env_float("NORMDESK_LEASE_SECONDS", d.lease_s),
-            max_crashes=int(_env_float("NORMDESK_MAX_CRASHES", d.max_crashes)),
+            max_attempts=s.max_attempts, backoff_s=s.backoff_s, lease_s=s.lease_s, max_crashes=s.max_crashes,
+            keep_completed_s=s.keep_completed_hours * 3600.0, keep_completed_count=s.keep_completed_max,
+            keep_failed_s=s.keep_failed_days * 86400.0, delete_outputs=s.delete_outputs,
         )
 
     def backoff(self, failed_attempts: int) -> float:

@@ -3,19 +3,28 @@
 Every state change is one transaction (``with cache.transact():``), so any number of threads and
 processes may use the queue at once. Keys:
 
-    job:<id>    the job record: the ``Job`` fields plus the lease (owner, expiry) and crash count
-    ckpt:<id>   the engine's last ``Checkpoint.to_dict()`` of a running job (resume point)
-    rev         a counter bumped by every change, cheap to poll
+    job:<id>     the job: ``Job.to_record()`` (every field typed, leases and crash counts included)
+    ckpt:<id>    the engine's last ``Checkpoint.to_dict()`` of a running job (resume point)
+    idx:active   {id: (status, next_retry_at, output_path)} of the pending and running jobs
+    idx:counts   {status: number of jobs}
+    idx:hooks    ids of completed jobs whose COMPLETED subscribers have not all returned
+    rev          a counter bumped by every change, cheap to poll
+    schema       the record schema (2); a store of version 1 is upgraded once, when first opened
 
-The first half of ``JobQueue`` is the public API (GUI, command line); the second half is what a
-runner uses to claim a job and report on it. A runner's calls carry its ``owner`` token and are
-ignored once its lease is gone, so a worker that lost a job can never overwrite its state.
+The indexes change in the same transaction as the records, so claiming a job, counting, and
+asking "anything due?" read one small key instead of every record.
+
+The first half of ``JobQueue`` is the public API (GUI, command line, API); the second half is what
+a runner uses to claim a job and report on it. A runner's calls carry its ``owner`` token and are
+ignored once its lease is gone, so a worker that lost a job can never overwrite its state. Each
+change is published on ``queue.events`` once its transaction committed.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -24,16 +33,18 @@ import diskcache
 from normdesk.engine.errors import InputError
 from normdesk.engine.plan import Plan
 from normdesk.jobs.events import EventBus, EventKind, JobEvent
-from normdesk.jobs.model import JOB_FIELDS, JOB_TYPES, Job, JobStatus, Policy, Stats, new_job_id
+from normdesk.jobs.model import JOB_TYPES, RECORD_SCHEMA, Job, JobStatus, Policy, Stats, new_job_id
 from normdesk.paths import data_dir
 
-_JOB, _CKPT, _REV = "job:", "ckpt:", "rev"
+_JOB, _CKPT, _REV, _SCHEMA = "job:", "ckpt:", "rev", "schema"
+_ACTIVE, _COUNTS, _HOOKS = "idx:active", "idx:counts", "idx:hooks"
 _SETTINGS = dict(
     eviction_policy="none",  # jobs are removed by retention only, never evicted
     disk_min_file_size=1 << 24,  # keep every record inside SQLite (one file, one integrity check)
     statistics=0,
     tag_index=0,
 )
+_CANCELLED = dict(status=JobStatus.CANCELLED, error_message="cancelled", next_retry_at=None)
 
 
 def default_output_path(input_path: Path, output_format: str = "csv") -> Path:
@@ -50,9 +61,11 @@ class JobQueue:
     ) -> None:
         self.home = Path(home) if home is not None else data_dir()
         self.clock = clock
-        self.policy = policy or Policy.from_env()
-        self.cache = diskcache.Cache(str(self.home / "queue"), timeout=60, **_SETTINGS)
+        self.policy = policy or Policy.from_settings()
         self.events = EventBus()
+        self.cache = diskcache.Cache(str(self.home / "queue"), timeout=60, **_SETTINGS)
+        if self.cache.get(_SCHEMA) != RECORD_SCHEMA:
+            self._upgrade()
 
     def close(self) -> None:
         self.cache.close()
@@ -90,22 +103,18 @@ class JobQueue:
             raise InputError(f"the output would overwrite the input file {source}")
         if not target.parent.is_dir():
             raise InputError(f"output folder does not exist: {target.parent}")
-        config = {
-            **plan.to_dict(),
-            "detect": not plan.columns,
-            "overrides": dict(overrides or {}),
-        }
+        config = {**plan.to_dict(), "detect": not plan.columns, "overrides": dict(overrides or {})}
         job = Job(
             id=new_job_id(), type=type, status=JobStatus.PENDING,
             input_path=str(source), output_path=str(target),
             input_key=input_key, output_key=None, config=config,
             total_rows=None, processed_rows=0, valid_rows=0, invalid_rows=0,
             error_message=None, created_at=self.clock(), started_at=None, completed_at=None,
-            attempts=0, max_attempts=self.policy.max_attempts, next_retry_at=None,
-            report=None, extra={},
+            attempts=0, max_attempts=self.policy.max_attempts, next_retry_at=None, report=None,
         )
         with self.cache.transact():
-            self._put(_record(job))
+            self._save(None, job)
+        self._publish(EventKind.SUBMITTED, job)
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -114,7 +123,7 @@ class JobQueue:
 
     def list(self) -> list[Job]:
         """Every job, newest first."""
-        return [Job.from_record(r) for r in self._records(reverse=True)]
+        return list(self._jobs(reverse=True))
 
     def find(self, text: str) -> Job:
         """The job whose id is ``text`` or starts or ends with it (for people typing ids)."""
@@ -130,73 +139,77 @@ class JobQueue:
         """Cancel a pending job (also one waiting for a retry) at once; a running one stops
         within one chunk (its runner sees the request and marks it cancelled)."""
         with self.cache.transact():
-            rec = self._load(job_id)
-            status = JobStatus(rec["status"])
-            if status is JobStatus.PENDING:
-                rec.update(status=JobStatus.CANCELLED.value, next_retry_at=None,
-                           completed_at=self.clock(), error_message="cancelled")
-                self.cache.delete(_CKPT + job_id)
-            elif status is JobStatus.PROCESSING:
-                rec["cancel_requested"] = True
-            elif status is not JobStatus.CANCELLED:
-                raise InputError(f"job {job_id} is already {status.value}")
-            self._put(rec)
-        return Job.from_record(rec)
+            job = self._load(job_id)
+            if job.status is JobStatus.PENDING:
+                new = replace(job, **_CANCELLED, completed_at=self.clock())
+                self._drop_checkpoint(job_id)
+            elif job.status is JobStatus.PROCESSING:
+                new = replace(job, cancel_requested=True)
+            elif job.status is JobStatus.CANCELLED:
+                return job
+            else:
+                raise InputError(f"job {job_id} is already {job.status.value}")
+            self._save(job, new)
+        if new.status is JobStatus.CANCELLED:
+            self._publish(EventKind.CANCELLED, new)
+        return new
 
     def retry(self, job_id: str) -> Job:
         """Queue a failed or cancelled job again, with a fresh set of attempts."""
         with self.cache.transact():
-            rec = self._load(job_id)
-            status = JobStatus(rec["status"])
-            if status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-                raise InputError(f"job {job_id} is {status.value}: only failed or cancelled jobs can be retried")
-            rec.update(
-                status=JobStatus.PENDING.value, attempts=0, next_retry_at=None, error_message=None,
-                completed_at=None, processed_rows=0, crashes=0, cancel_requested=False,
-            )
-            self._put(rec)
-        return Job.from_record(rec)
+            job = self._load(job_id)
+            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+                raise InputError(f"job {job_id} is {job.status.value}: only failed or cancelled jobs can be retried")
+            new = replace(job, status=JobStatus.PENDING, attempts=0, next_retry_at=None, error_message=None,
+                          completed_at=None, processed_rows=0, crashes=0, cancel_requested=False)
+            self._save(job, new)
+        self._publish(EventKind.SUBMITTED, new)
+        return new
 
     def remove(self, job_id: str, *, if_status: JobStatus | None = None) -> bool:
         """Forget a job that is not running (its output file stays). With ``if_status``, only
         when the job is still in that status; returns whether it was removed."""
         with self.cache.transact():
-            rec = self._load(job_id)
-            if if_status is not None and rec["status"] != if_status:
+            job = self._load(job_id)
+            if if_status is not None and job.status != if_status:
                 return False
-            if rec["status"] == JobStatus.PROCESSING:
+            if job.status is JobStatus.PROCESSING:
                 raise InputError(f"job {job_id} is running: cancel it first")
-            self._drop(job_id)
+            self._drop_checkpoint(job_id)
+            self._save(job, None)
+        self._publish(EventKind.REMOVED, job)
         return True
 
     def annotate(self, job_id: str, **extra: Any) -> Job:
-        """Merge ``extra`` into ``job.extra`` (a value of None removes the key)."""
+        """Merge ``extra`` into ``job.extra`` (a value of None removes the key): where the queue's
+        subscribers (S3 sync...) keep their own state about a job."""
         with self.cache.transact():
-            rec = self._load(job_id)
-            merged = {**rec["extra"], **extra}
-            rec["extra"] = {k: v for k, v in merged.items() if v is not None}
-            self._put(rec)
-        return Job.from_record(rec)
+            job = self._load(job_id)
+            merged = {**job.extra, **extra}
+            new = replace(job, extra={k: v for k, v in merged.items() if v is not None})
+            self._save(job, new)
+        return new
 
     def set_keys(self, job_id: str, input_key: str | None = None, output_key: str | None = None) -> Job:
         with self.cache.transact():
-            rec = self._load(job_id)
-            if input_key is not None:
-                rec["input_key"] = input_key
-            if output_key is not None:
-                rec["output_key"] = output_key
-            self._put(rec)
-        return Job.from_record(rec)
+            job = self._load(job_id)
+            new = replace(job, input_key=input_key if input_key is not None else job.input_key,
+                          output_key=output_key if output_key is not None else job.output_key)
+            self._save(job, new)
+        return new
 
     def stats(self) -> Stats:
-        counts = {s: 0 for s in JobStatus}
-        for rec in self._records():
-            counts[JobStatus(rec["status"])] += 1
-        return Stats(total=sum(counts.values()), **{s.value: n for s, n in counts.items()})
+        counts = self.cache.get(_COUNTS) or {}
+        by_status = {s.value: counts.get(s.value, 0) for s in JobStatus}
+        return Stats(total=sum(by_status.values()), **by_status)
 
     def revision(self) -> int:
         """A number that changes with every change of the queue (poll it to refresh a view)."""
         return self.cache.get(_REV, 0)
+
+    def has_pending(self) -> bool:
+        """Whether a job waits to run, now or after a backoff."""
+        return any(status == JobStatus.PENDING for status, _, _ in self._active().values())
 
     def clean(self) -> int:
         """Apply retention now; returns the number of jobs removed."""
@@ -211,44 +224,38 @@ class JobQueue:
         A job is skipped while another running job writes the same output file."""
         now = self.clock()
         with self.cache.transact():
-            writing = set(busy_outputs)
-            candidates = []
-            for rec in self._records():
-                if rec["status"] == JobStatus.PROCESSING:
-                    writing.add(rec["output_path"])
-                elif rec["status"] == JobStatus.PENDING and (rec["next_retry_at"] or 0) <= now:
-                    candidates.append(rec)
-            rec = next((r for r in candidates if r["output_path"] not in writing), None)
-            if rec is None:
+            active = self._active()
+            writing = set(busy_outputs) | {out for status, _, out in active.values() if status == JobStatus.PROCESSING}
+            job_id = next((i for i in sorted(active) if active[i][0] == JobStatus.PENDING
+                           and (active[i][1] or 0) <= now and active[i][2] not in writing), None)
+            if job_id is None:
                 return None
-            ckpt = self.cache.get(_CKPT + rec["id"])
-            rec.update(
-                status=JobStatus.PROCESSING.value, started_at=now, next_retry_at=None,
-                lease_owner=owner, lease_expires=now + self.policy.lease_s,
-                claim_rows=ckpt["rows_done"] if ckpt else 0, cancel_requested=False,
-            )
-            self._put(rec)
-        return Job.from_record(rec)
+            job = self._load(job_id)
+            ckpt = self.cache.get(_CKPT + job_id)
+            new = replace(job, status=JobStatus.PROCESSING, started_at=now, next_retry_at=None, lease_owner=owner,
+                          lease_expires=now + self.policy.lease_s, claim_rows=ckpt["rows_done"] if ckpt else 0,
+                          cancel_requested=False, max_attempts=self.policy.max_attempts)  # the settings of now
+            self._save(job, new)
+        self._publish(EventKind.STARTED, new)
+        return new
 
     def next_wake(self) -> float | None:
         """When the earliest retry falls due (None: no job waits for a retry)."""
-        times = [r["next_retry_at"] for r in self._records()
-                 if r["status"] == JobStatus.PENDING and r["next_retry_at"]]
-        return min(times, default=None)
+        return min((due for status, due, _ in self._active().values() if status == JobStatus.PENDING and due),
+                   default=None)
 
     def renew(self, owner: str, job_ids: list[str]) -> None:
         """Extend the leases ``owner`` holds on ``job_ids`` (one transaction)."""
         expires = self.clock() + self.policy.lease_s
         with self.cache.transact():
             for job_id in job_ids:
-                rec = self._leased(job_id, owner)
-                if rec is not None:
-                    rec["lease_expires"] = expires
-                    self.cache.set(_JOB + job_id, rec)
+                job = self._leased(job_id, owner)
+                if job is not None:
+                    self.cache.set(_JOB + job_id, replace(job, lease_expires=expires).to_record())
 
     def cancel_requested(self, job_id: str) -> bool:
-        rec = self.cache.get(_JOB + job_id)
-        return bool(rec is None or rec.get("cancel_requested") or rec["status"] != JobStatus.PROCESSING)
+        job = self.get(job_id)
+        return job is None or job.cancel_requested or job.status is not JobStatus.PROCESSING
 
     def checkpoint(self, job_id: str) -> dict | None:
         return self.cache.get(_CKPT + job_id)
@@ -256,93 +263,98 @@ class JobQueue:
     def live_part_paths(self) -> set[str]:
         """Part files that pending or running jobs will resume from."""
         paths = set()
-        for rec in self._records():
-            if rec["status"] in (JobStatus.PENDING, JobStatus.PROCESSING):
-                ckpt = self.cache.get(_CKPT + rec["id"])
-                if ckpt:
-                    paths.add(str(ckpt["part_path"]))
+        for job_id in self._active():
+            ckpt = self.cache.get(_CKPT + job_id)
+            if ckpt:
+                paths.add(str(ckpt["part_path"]))
         return paths
 
     def progress(self, job_id: str, owner: str, rows_done: int, fraction: float,
                  checkpoint: dict | None = None) -> bool:
         """Record progress (and the resume point, when given); False when the lease is lost."""
         with self.cache.transact():
-            rec = self._leased(job_id, owner)
-            if rec is None:
+            job = self._leased(job_id, owner)
+            if job is None:
                 return False
-            rec["processed_rows"] = rows_done
-            rec["extra"] = {**rec["extra"], "fraction": round(fraction, 4)}
             if checkpoint is not None:
                 self.cache.set(_CKPT + job_id, checkpoint)
-            self._put(rec)
+            self._save(job, replace(job, processed_rows=rows_done, fraction=round(fraction, 4)))
         return True
 
     def complete(self, job_id: str, owner: str, report: dict, output_stat: dict | None = None) -> Job | None:
-        """Mark done with the engine's report; completion hooks are then due (``hooks_due``)."""
+        """Mark done with the engine's report, and due for its COMPLETED subscribers
+        (``run_completed``, which the runner calls next)."""
         with self.cache.transact():
-            rec = self._leased(job_id, owner)
-            if rec is None:
+            job = self._leased(job_id, owner)
+            if job is None:
                 return None
-            rec.update(
-                status=JobStatus.COMPLETED.value, completed_at=self.clock(), error_message=None,
+            new = replace(
+                job, status=JobStatus.COMPLETED, completed_at=self.clock(), error_message=None,
                 total_rows=report.get("total_rows"), processed_rows=report.get("total_rows", 0),
                 valid_rows=report.get("valid_rows", 0), invalid_rows=report.get("invalid_rows", 0),
-                report=report, extra={**rec["extra"], "fraction": 1.0, "hooks_due": True,
-                                      **({"output_stat": output_stat} if output_stat else {})},
+                report=report, fraction=1.0, output_stat=output_stat, hooks_due=True,
+                lease_owner=None, lease_expires=None,
             )
-            _release(rec)
-            self.cache.delete(_CKPT + job_id)
-            self._put(rec)
-        return Job.from_record(rec)
+            self._drop_checkpoint(job_id)
+            self._save(job, new)
+        return new
+
+    def run_completed(self, job: Job, replayed: bool = False) -> None:
+        """Publish COMPLETED for ``job``, then clear its ``hooks_due`` mark (at-least-once delivery)."""
+        self._publish(EventKind.COMPLETED, job, replayed)
+        with self.cache.transact():
+            current = self.get(job.id)
+            if current is not None and current.hooks_due:
+                self._save(current, replace(current, hooks_due=False))
 
     def fail(self, job_id: str, owner: str, message: str, retryable: bool) -> Job | None:
         """A failed attempt: back to pending after a backoff, or failed for good."""
         now = self.clock()
         with self.cache.transact():
-            rec = self._leased(job_id, owner)
-            if rec is None:
+            job = self._leased(job_id, owner)
+            if job is None:
                 return None
-            rec["attempts"] += 1
-            rec["error_message"] = message
-            if retryable and rec["attempts"] < rec["max_attempts"]:
-                rec.update(status=JobStatus.PENDING.value,
-                           next_retry_at=now + self.policy.backoff(rec["attempts"]))
+            attempts = job.attempts + 1
+            new = replace(job, attempts=attempts, error_message=message, lease_owner=None, lease_expires=None)
+            if retryable and attempts < job.max_attempts:
+                new = replace(new, status=JobStatus.PENDING, next_retry_at=now + self.policy.backoff(attempts))
             else:
-                rec.update(status=JobStatus.FAILED.value, completed_at=now, next_retry_at=None)
-            self.cache.delete(_CKPT + job_id)
-            _release(rec)
-            self._put(rec)
-        return Job.from_record(rec)
+                new = replace(new, status=JobStatus.FAILED, completed_at=now, next_retry_at=None)
+            self._drop_checkpoint(job_id)
+            self._save(job, new)
+        self._publish(EventKind.RETRYING if new.status is JobStatus.PENDING else EventKind.FAILED, new)
+        return new
 
     def finish_cancel(self, job_id: str, owner: str) -> Job | None:
         """The runner stopped a job whose cancel was requested."""
         with self.cache.transact():
-            rec = self._leased(job_id, owner)
-            if rec is None:
+            job = self._leased(job_id, owner)
+            if job is None:
                 return None
-            rec.update(status=JobStatus.CANCELLED.value, completed_at=self.clock(), error_message="cancelled")
-            self.cache.delete(_CKPT + job_id)
-            _release(rec)
-            self._put(rec)
-        return Job.from_record(rec)
+            new = replace(job, **_CANCELLED, completed_at=self.clock(), lease_owner=None, lease_expires=None)
+            self._drop_checkpoint(job_id)
+            self._save(job, new)
+        self._publish(EventKind.CANCELLED, new)
+        return new
 
     def release(self, job_id: str, owner: str, keep_checkpoint: bool = True) -> Job | None:
         """Give a running job back (graceful shutdown): pending, not a failed attempt
         (cancelled instead, when a cancel was requested meanwhile)."""
         with self.cache.transact():
-            rec = self._leased(job_id, owner)
-            if rec is None:
+            job = self._leased(job_id, owner)
+            if job is None:
                 return None
-            if rec.get("cancel_requested"):
-                rec.update(status=JobStatus.CANCELLED.value, completed_at=self.clock(), error_message="cancelled")
+            new = replace(job, lease_owner=None, lease_expires=None)
+            if job.cancel_requested:
+                new = replace(new, **_CANCELLED, completed_at=self.clock())
                 keep_checkpoint = False
             else:
-                rec["status"] = JobStatus.PENDING.value
+                new = replace(new, status=JobStatus.PENDING)
             if not keep_checkpoint:
-                self.cache.delete(_CKPT + job_id)
-            _release(rec)
-            self._put(rec)
-        return Job.from_record(rec)
+                self._drop_checkpoint(job_id)
+            self._save(job, new)
+        self._publish(EventKind.CANCELLED if new.status is JobStatus.CANCELLED else EventKind.RELEASED, new)
+        return new
 
     def recover(self, owner: str, everything: bool = False) -> list[Job]:
         """Put back to pending the running jobs whose lease expired (``everything``: every
@@ -354,78 +366,120 @@ class JobQueue:
         now = self.clock()
         recovered = []
         with self.cache.transact():
-            for rec in self._records():
-                if rec["status"] != JobStatus.PROCESSING or rec.get("lease_owner") == owner:
+            for job_id, (status, _, _) in self._active().items():
+                if status != JobStatus.PROCESSING:
                     continue
-                if not everything and rec.get("lease_expires", 0) > now:
+                job = self._load(job_id)
+                if job.lease_owner == owner or (not everything and (job.lease_expires or 0) > now):
                     continue
-                ckpt = self.cache.get(_CKPT + rec["id"])
-                progressed = (ckpt["rows_done"] if ckpt else 0) > rec.get("claim_rows", 0)
-                rec["crashes"] = 0 if progressed else rec.get("crashes", 0) + 1
-                if rec.get("cancel_requested"):
-                    rec.update(status=JobStatus.CANCELLED.value, completed_at=now, error_message="cancelled")
-                    self.cache.delete(_CKPT + rec["id"])
-                elif rec["crashes"] >= self.policy.max_crashes:
-                    rec.update(
-                        status=JobStatus.FAILED.value, completed_at=now,
-                        error_message=f"the worker stopped {rec['crashes']} times while running this job",
-                    )
-                    self.cache.delete(_CKPT + rec["id"])
+                ckpt = self.cache.get(_CKPT + job_id)
+                progressed = (ckpt["rows_done"] if ckpt else 0) > job.claim_rows
+                new = replace(job, crashes=0 if progressed else job.crashes + 1, lease_owner=None, lease_expires=None)
+                if job.cancel_requested:
+                    new = replace(new, **_CANCELLED, completed_at=now)
+                    self._drop_checkpoint(job_id)
+                elif new.crashes >= self.policy.max_crashes:
+                    new = replace(new, status=JobStatus.FAILED, completed_at=now,
+                                  error_message=f"the worker stopped {new.crashes} times while running this job")
+                    self._drop_checkpoint(job_id)
                 else:
-                    rec["status"] = JobStatus.PENDING.value
-                _release(rec)
-                self._put(rec)
-                recovered.append(Job.from_record(rec))
+                    new = replace(new, status=JobStatus.PENDING)
+                self._save(job, new)
+                recovered.append(new)
+        kinds = {JobStatus.CANCELLED: EventKind.CANCELLED, JobStatus.FAILED: EventKind.FAILED}
+        for job in recovered:
+            self._publish(kinds.get(job.status, EventKind.RELEASED), job)
         return recovered
 
     def hooks_due(self) -> list[Job]:
-        """Completed jobs whose completion hooks have not run to the end yet."""
-        return [Job.from_record(r) for r in self._records()
-                if r["status"] == JobStatus.COMPLETED and r["extra"].get("hooks_due")]
+        """Completed jobs whose COMPLETED subscribers have not run to the end yet."""
+        return [job for job_id in sorted(self.cache.get(_HOOKS) or ()) if (job := self.get(job_id)) is not None]
 
     # -- storage ------------------------------------------------------------------------------
-    def _records(self, reverse: bool = False) -> Iterator[dict]:
+    def _jobs(self, reverse: bool = False) -> Iterator[Job]:
         for key in self.cache.iterkeys(reverse=reverse):
             if isinstance(key, str) and key.startswith(_JOB):
-                rec = self.cache.get(key)
-                if rec is not None:  # removed meanwhile
-                    yield rec
+                record = self.cache.get(key)
+                if record is not None:  # removed meanwhile
+                    yield Job.from_record(record)
 
-    def _load(self, job_id: str) -> dict:
-        rec = self.cache.get(_JOB + job_id)
-        if rec is None:
+    def _active(self) -> dict[str, tuple[str, float | None, str]]:
+        return self.cache.get(_ACTIVE) or {}
+
+    def _load(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job is None:
             raise InputError(f"no job {job_id!r}")
-        return rec
+        return job
 
-    def _leased(self, job_id: str, owner: str) -> dict | None:
-        rec = self.cache.get(_JOB + job_id)
-        if rec is None or rec["status"] != JobStatus.PROCESSING or rec.get("lease_owner") != owner:
+    def _leased(self, job_id: str, owner: str) -> Job | None:
+        job = self.get(job_id)
+        if job is None or job.status is not JobStatus.PROCESSING or job.lease_owner != owner:
             return None
-        return rec
+        return job
 
-    def _put(self, rec: dict) -> None:
-        """Store a record and bump the revision; call inside ``cache.transact()``."""
-        self.cache.set(_JOB + rec["id"], rec)
+    def _drop_checkpoint(self, job_id: str) -> None:
+        """Forget a job's resume point and delete the part file it names (normdesk's own file)."""
+        ckpt = self.cache.get(_CKPT + job_id)
+        if ckpt:
+            Path(ckpt["part_path"]).unlink(missing_ok=True)
+            self.cache.delete(_CKPT + job_id)
+
+    def _save(self, old: Job | None, new: Job | None) -> None:
+        """Store ``new`` in place of ``old`` (None: add or remove), keep the indexes in step and bump
+        the revision. Call inside ``cache.transact()``."""
+        job = new or old
+        assert job is not None
+        if new is None:
+            self.cache.delete(_JOB + job.id)
+            self.cache.delete(_CKPT + job.id)
+        else:
+            self.cache.set(_JOB + job.id, {**new.to_record(), "schema": RECORD_SCHEMA})
+        self._index(old, new)
         self.cache.incr(_REV)
 
-    def _drop(self, job_id: str) -> None:
-        self.cache.delete(_JOB + job_id)
-        self.cache.delete(_CKPT + job_id)
-        self.cache.incr(_REV)
+    def _index(self, old: Job | None, new: Job | None) -> None:
+        def entry(job: Job | None) -> tuple | None:
+            if job is None or job.status.finished:
+                return None
+            return (job.status.value, job.next_retry_at, job.output_path)
 
+        job_id = (new or old).id  # type: ignore[union-attr]
+        if entry(old) != entry(new):
+            active = self._active()
+            if entry(new) is None:
+                active.pop(job_id, None)
+            else:
+                active[job_id] = entry(new)
+            self.cache.set(_ACTIVE, active)
+        old_status, new_status = old and old.status.value, new and new.status.value
+        if old_status != new_status:
+            counts = self.cache.get(_COUNTS) or {}
+            if old_status:
+                counts[old_status] = counts.get(old_status, 0) - 1
+            if new_status:
+                counts[new_status] = counts.get(new_status, 0) + 1
+            self.cache.set(_COUNTS, counts)
+        if bool(old and old.hooks_due) != bool(new and new.hooks_due):
+            hooks = set(self.cache.get(_HOOKS) or ())
+            (hooks.add if new and new.hooks_due else hooks.discard)(job_id)
+            self.cache.set(_HOOKS, hooks)
 
-def _record(job: Job) -> dict[str, Any]:
-    rec = {name: getattr(job, name) for name in JOB_FIELDS}
-    rec["status"] = job.status.value
-    rec.update(lease_owner=None, lease_expires=None, crashes=0, claim_rows=0, cancel_requested=False)
-    return rec
+    def _upgrade(self) -> None:
+        """Rewrite every record in the current schema and build the indexes (one transaction)."""
+        with self.cache.transact():
+            if self.cache.get(_SCHEMA) == RECORD_SCHEMA:
+                return  # another process did it meanwhile
+            for key in (_ACTIVE, _COUNTS, _HOOKS):
+                self.cache.delete(key)
+            for job in list(self._jobs()):
+                self._save(None, job)
+            self.cache.set(_SCHEMA, RECORD_SCHEMA)
 
-
-def _release(rec: dict) -> None:
-    rec.update(lease_owner=None, lease_expires=None)
+    def _publish(self, kind: EventKind, job: Job, replayed: bool = False) -> None:
+        self.events.publish(JobEvent(kind, job, self.clock(), replayed))
 
 
 def owner_token() -> str:
     """A lease owner id, unique per process start."""
     return f"{os.getpid()}-{new_job_id()}"
-

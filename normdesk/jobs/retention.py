@@ -1,6 +1,10 @@
 """Retention: completed jobs are kept 24 h and at most the newest 1000; failed and cancelled
-jobs 7 days (``Policy``). A completed job's output file goes with it, but only when it is still
-the file the job wrote (same size and modification time): never a file someone replaced."""
+jobs 7 days (``Policy``, from the settings). The dispatcher's heartbeat applies it by itself.
+
+Output files belong to the user: retention removes job records (and normdesk's own part files with
+them), and deletes a completed job's output only when the user turned on "delete outputs with their
+job" (``delete_outputs``), and then only when it is still the file the job wrote (same size and
+modification time): never a file someone replaced."""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def expired(jobs: list[Job], now: float, queue: JobQueue) -> list[Job]:
 
 def remove_output(job: Job) -> bool:
     """Delete the output of a completed job if it is unchanged since the job wrote it."""
-    written = job.extra.get("output_stat")
+    written = job.output_stat
     path = Path(job.output_path)
     try:
         st = path.stat()
@@ -46,7 +50,7 @@ def clean(queue: JobQueue) -> int:
     """Remove the expired jobs (outputs first, so a crash midway leaves no orphan file)."""
     removed = 0
     for job in expired(queue.list(), queue.clock(), queue):
-        if job.status is JobStatus.COMPLETED and remove_output(job):
+        if job.status is JobStatus.COMPLETED and queue.policy.delete_outputs and remove_output(job):
             log.info("retention: removed %s", job.output_path)
         removed += queue.remove(job.id, if_status=job.status)
     return removed

@@ -1,6 +1,6 @@
 """Run one claimed job with the engine: plan, resume point, progress, and the outcome ladder.
 
-    success      -> completed (report stored), then the completion hooks
+    success      -> completed (report stored), then its COMPLETED event
     Cancelled    -> cancelled (the engine removed its part file; no output)
     StopRequested-> back to pending with its checkpoint (graceful shutdown; resumes later)
     InputError   -> failed at once (retrying cannot help)
@@ -13,16 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from normdesk.engine import (
     Cancelled, Checkpoint, ColumnPlan, ColumnType, InputError, OutputError, Plan,
-    detect_file, open_source, plan_from_detection, run_file,
+    detect_file, open_source, run_file,
 )
 from normdesk.engine.pipeline import CHUNK_ROWS
-from normdesk.jobs.hooks import run_completed_hooks
+from normdesk.jobs.events import EventKind, JobEvent
 from normdesk.jobs.model import Job
 from normdesk.jobs.queue import JobQueue
 
@@ -50,8 +50,9 @@ class RunControl:
 
 
 class JobProgress:
-    """The engine's Progress protocol for a job: stores each checkpoint, throttles callbacks,
-    and answers ``cancelled()`` from the local flags and the queue (a cancel from another process)."""
+    """The engine's Progress protocol for a job: stores each checkpoint, publishes throttled PROGRESS
+    events (and calls ``on_progress``), and answers ``cancelled()`` from the local flags and the queue
+    (a cancel from another process)."""
 
     def __init__(self, queue: JobQueue, owner: str, control: RunControl,
                  on_progress: ProgressCallback | None = None) -> None:
@@ -64,9 +65,12 @@ class JobProgress:
     def update(self, rows_done: int, fraction: float) -> None:
         self.fraction = fraction
         now = time.monotonic()
-        if self.on_progress is not None and (now - self._last_emit >= PROGRESS_INTERVAL_S or fraction >= 1.0):
+        if now - self._last_emit >= PROGRESS_INTERVAL_S or fraction >= 1.0:
             self._last_emit = now
-            self.on_progress(self.job_id, rows_done, fraction)
+            job = replace(self.control.job, processed_rows=rows_done, fraction=round(fraction, 4))
+            self.queue.events.publish(JobEvent(EventKind.PROGRESS, job, self.queue.clock()))
+            if self.on_progress is not None:
+                self.on_progress(self.job_id, rows_done, fraction)
 
     def cancelled(self) -> bool:
         if self.control.stop.is_set():
@@ -88,8 +92,7 @@ def resolve_plan(job: Job) -> Plan:
     if detect:
         detection = detect_file(job.input_path, plan.sheet)
         known = [c.name for c in detection.columns]
-        plan = plan_from_detection(detection, country=plan.country, preserve_accents=plan.preserve_accents,
-                                   output_format=plan.output_format, sheet=plan.sheet)
+        plan = plan.with_detection(detection)
         if job.type != "intelligent":
             skip = ColumnPlan(ColumnType.UNKNOWN)
             plan = plan.with_options(columns={k: c if c.type == job.type else skip for k, c in plan.columns.items()})
@@ -135,7 +138,7 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         return queue.fail(job.id, owner, message, retryable=True)
     done = queue.complete(job.id, owner, report.to_dict(), output_stat=file_stat(job.output_path))
     if done is not None:
-        run_completed_hooks(done, queue)
+        queue.run_completed(done)
     return done
 
 

@@ -34,6 +34,7 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
     folders). Each must be quick; one that raises is logged and called again next time."""
     dispatcher = Dispatcher(queue, concurrency, workers=workers)
     dispatcher.open()
+    log.info(describe(dispatcher))
     previous = _install_signals(dispatcher) if handle_signals else {}
     threads: list[threading.Thread] = []
     try:
@@ -65,6 +66,15 @@ def _call(call: Callable[[], None]) -> None:
         call()
     except Exception:
         log.exception("periodic task %s failed", getattr(call, "__qualname__", call))
+
+
+def describe(dispatcher: Dispatcher) -> str:
+    """The settings a worker runs with, in one line (its log says what it will do)."""
+    s, policy = dispatcher.settings, dispatcher.queue.policy
+    return (f"{dispatcher.concurrency} job(s) at once, {policy.max_attempts} attempt(s) each (first retry after "
+            f"{policy.backoff_s:g} s); keeping completed jobs {s.keep_completed_hours:g} h / last "
+            f"{s.keep_completed_max}, failed {s.keep_failed_days:g} days; outputs "
+            f"{'deleted with their job' if policy.delete_outputs else 'kept'}")
 
 
 def _run(dispatcher: Dispatcher, control: RunControl) -> None:

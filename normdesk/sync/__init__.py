@@ -2,7 +2,8 @@
 
 Entry points for the rest of the app (boto3 is imported on first use, not at import):
 
-- ``register_hooks()``: at start, add the upload hook to the job queue when S3 is configured.
+- ``subscribe_uploads(queue)``: at start, upload each job's files when the queue publishes its COMPLETED
+  event, if S3 is configured.
 - ``resume_pending_uploads(queue)``: at start, resume interrupted or due uploads and clean up.
 - ``download_to_data_dir(url, progress=None) -> Path``: fetch s3://bucket/key into the data folder.
 - ``list_objects(prefix) -> list[ObjectInfo]`` and ``download_key(key, progress)``: "Open from S3...".
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KeyringUnavailable", "NotConfigured", "ObjectInfo", "SyncError", "UnsafeKey", "download_key", "download_to_data_dir",
-    "fetch_prefix", "list_objects", "register_hooks", "resume_pending_uploads", "wait_for_uploads",
+    "fetch_prefix", "list_objects", "resume_pending_uploads", "subscribe_uploads", "wait_for_uploads",
 ]
 
 
@@ -33,18 +34,20 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def register_hooks() -> bool:
-    """Append the upload hook to ``normdesk.jobs.hooks.COMPLETED_HOOKS`` when S3 is on; True if it is there."""
-    from normdesk.jobs.hooks import COMPLETED_HOOKS
+def subscribe_uploads(queue) -> bool:
+    """Subscribe the upload to ``queue``'s COMPLETED events when S3 is on (once); True if subscribed."""
+    from normdesk.jobs.events import EventKind
     from normdesk.sync.client import active_settings
-    from normdesk.sync.uploader import upload_hook
+    from normdesk.sync.uploader import UploadOnCompleted
 
+    subscriber = UploadOnCompleted(queue)
+    if queue.events.subscribed(subscriber):
+        return True
     try:
         active_settings()
     except SyncError:
-        return upload_hook in COMPLETED_HOOKS
-    if upload_hook not in COMPLETED_HOOKS:
-        COMPLETED_HOOKS.append(upload_hook)
+        return False
+    queue.events.subscribe(subscriber, {EventKind.COMPLETED})
     return True
 
 

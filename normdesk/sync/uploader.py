@@ -12,7 +12,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from normdesk.sync.client import active_settings, make_client
 from normdesk.sync.errors import SyncError
@@ -165,8 +167,18 @@ class Uploader:
 UPLOADER = Uploader()
 
 
+@dataclass(frozen=True)
+class UploadOnCompleted:
+    """The subscriber to a queue's COMPLETED events (equal for the same queue, so it subscribes once)."""
+
+    queue: Any
+
+    def __call__(self, event) -> None:
+        upload_hook(event.job, self.queue)
+
+
 def upload_hook(job, queue) -> None:
-    """COMPLETED_HOOKS entry: mark the job's sync pending and upload it in the background."""
+    """Mark a completed job's sync pending and upload it in the background."""
     try:
         settings = active_settings()
     except SyncError:

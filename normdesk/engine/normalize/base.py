@@ -28,6 +28,7 @@ from typing import Callable, ClassVar, Sequence
 import polars as pl
 
 from normdesk.engine.types import ColumnType, Outcome
+from normdesk.settings import DEFAULTS
 
 VALUE, OUTCOME, REASON = "value", "outcome", "reason"
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class NormalizeOptions:
-    country: str = "US"  # default region for phone numbers without a country code
-    preserve_accents: bool = False  # names: keep diacritics instead of folding to ASCII
+    country: str = DEFAULTS.country  # default region for phone numbers without a country code
+    preserve_accents: bool = DEFAULTS.preserve_accents  # names: keep diacritics instead of folding to ASCII
 
 
 class DistinctCache:
