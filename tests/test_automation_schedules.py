@@ -168,6 +168,9 @@ def test_cron_checked_and_described():
     assert cron.describe("0 9 * * 1") == "every Monday at 09:00"
     assert cron.describe("0 9 * * *") == "every day at 09:00"
     assert cron.describe("*/15 * * * *") == "every 15 minutes"
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN).timestamp()
+    assert cron.summary("0 9 * * 1", monday, BERLIN) == "every Monday at 09:00 — next: Mon 7 Dec 09:00"
+    assert cron.summary("0 9 * * 1", None, BERLIN) == "every Monday at 09:00 — disabled"
 
 
 def test_list_json_fields(home, source):

@@ -9,7 +9,6 @@ daily schedule runs exactly once on both days of the year.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
@@ -81,5 +80,12 @@ def _plain(text: str) -> str:
     return text[0].lower() + text[1:] if text else text
 
 
-def zone_named(name: str | None) -> tzinfo:
-    return ZoneInfo(name) if name else local_zone()
+def short_time(ts: float, zone: tzinfo | None = None) -> str:
+    """``Mon 7 Dec 09:00`` in ``zone`` (the user's by default)."""
+    at = datetime.fromtimestamp(ts, zone or local_zone())
+    return f"{at:%a} {at.day} {at:%b %H:%M}"
+
+
+def summary(expr: str, next_run: float | None, zone: tzinfo | None = None) -> str:
+    """``every Monday at 09:00 — next: Mon 7 Dec 09:00`` (``— disabled`` without a next run)."""
+    return f"{describe(expr)} — " + (f"next: {short_time(next_run, zone)}" if next_run else "disabled")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 
 from normdesk.cli.common import FORMATS
 
@@ -95,11 +94,12 @@ def cmd_action(args: argparse.Namespace) -> int:
 
 
 def _when(schedule) -> str:
-    from normdesk.automation.cron import describe
+    from normdesk.automation.cron import summary
 
-    nxt = f"next {_short(schedule.next_run)}" if schedule.next_run else "disabled"
-    return f"{schedule.cron} ({describe(schedule.cron)}), {nxt}"
+    return f"{schedule.cron}: {summary(schedule.cron, schedule.next_run)}"
 
 
-def _short(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %H:%M") if ts else "-"
+def _short(ts: float) -> str:
+    from normdesk.automation.cron import short_time
+
+    return short_time(ts)
