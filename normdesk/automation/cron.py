@@ -8,6 +8,7 @@ daily schedule runs exactly once on both days of the year.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 
 from croniter import croniter
@@ -72,11 +73,10 @@ def describe(expr: str) -> str:
 
 def _plain(text: str) -> str:
     """cron-descriptor's "At 09:00, only on Monday" reads better as "every Monday at 09:00"."""
-    if text.startswith("At ") and ", only on " in text and text.count(",") == 1:
-        time_part, day = text[3:].split(", only on ")
-        return f"every {day} at {time_part}"
-    if text.startswith("At ") and "," not in text and ":" in text:
-        return f"every day at {text[3:]}"
+    timed = re.fullmatch(r"At (\d\d:\d\d)(?:, (.+))?", text)
+    if timed:
+        rest = (timed[2] or "every day").replace("only on ", "every ")
+        return f"{rest} at {timed[1]}"
     return text[0].lower() + text[1:] if text else text
 
 

@@ -128,3 +128,35 @@ class Automation:
         except Exception as err:  # inotify limits, a folder that is gone: polling still works
             log.info("no file events for %s (%s): polling", watch.folder, err)
             return None
+
+
+WINDOW_CLOSED = "window:closed_at"
+
+
+def activity_since(store: AutomationStore, since: float | None) -> dict[str, int]:
+    """What ran after ``since``: scheduled runs (and how many failed to start), files processed, files failed."""
+    from normdesk.automation.store import FILE, SCHEDULE
+
+    counts = {"runs": 0, "run_errors": 0, "processed": 0, "failed": 0}
+    if since is None:
+        return counts
+    for rec in store.records(SCHEDULE):
+        for run in rec.get("runs", ()):
+            if run["at"] > since:
+                counts["runs"] += 1
+                counts["run_errors"] += bool(run.get("error"))
+    for rec in store.records(FILE):
+        if (rec.get("finished_at") or 0) > since:
+            counts["processed" if rec["state"] == "done" else "failed"] += 1
+    return counts
+
+
+def describe_activity(counts: dict[str, int]) -> str:
+    """``3 files processed, 1 failed; 2 scheduled runs`` ("" when nothing happened)."""
+    parts = []
+    if counts["processed"] or counts["failed"]:
+        parts.append(f"{counts['processed']} watched file(s) processed, {counts['failed']} failed")
+    if counts["runs"]:
+        errors = f" ({counts['run_errors']} could not start)" if counts["run_errors"] else ""
+        parts.append(f"{counts['runs']} scheduled run(s){errors}")
+    return "; ".join(parts)
