@@ -223,7 +223,7 @@ class WatchesPage(QWidget):
         self.table.setRowCount(len(items))
         for row, w in enumerate(items):
             c = self.watches.counts(w)
-            mode = "—" if self.polling is None else ("polling" if self.polling(w.id) else "file events")
+            mode = "another process" if self.polling is None else ("polling" if self.polling(w.id) else "file events")
             cells = (w.folder, w.pattern, str(w.output_dir), str(c["processed"]), str(c["failed"]), str(c["waiting"]), mode)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
