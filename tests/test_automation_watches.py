@@ -194,3 +194,16 @@ def test_watch_remove_stops_watching(home, folder):
     tick(auto, clock, SETTLE)
     tick(auto, clock, SETTLE)
     assert queue.list() == [] and auto.folders == {}
+
+
+def test_a_changed_settings_file_steers_a_running_automation(home, folder):
+    from normdesk import settings as settings_mod
+
+    auto = Automation(JobQueue(home), AutomationStore(home))
+    watch = auto.watches.add(folder)
+    auto.tick(force=True)
+    assert not auto.polling(watch.id) and auto.folders[watch.id].runner.settle_s == 6.0
+    settings_mod.save(replace(Settings(), watch_polling=True, watch_settle_s=1.5))
+    auto.tick(force=True)
+    assert auto.polling(watch.id) and auto.folders[watch.id].runner.settle_s == 1.5
+    auto.close()

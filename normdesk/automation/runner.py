@@ -46,6 +46,7 @@ class Automation:
         self.queue = queue
         self.store = store or AutomationStore(queue.home)
         self.settings = settings or settings_mod.load()
+        self._settings_stamp = None if settings else _mtime(settings_mod.settings_path())  # None: fixed settings
         self.clock = clock
         self.scheduler = Scheduler(self.store, queue, clock, zone, fetchers, defaults=lambda: self.settings)
         self.watches = Watches(self.store, clock)
@@ -63,6 +64,7 @@ class Automation:
             return
         self.wake.clear()
         self._next_tick = mono + TICK_S
+        self._reload_settings()
         self._sync_watches()
         for schedule in self.scheduler.tick():
             log.info("schedule %s (%s): %s", schedule.name, schedule.id,
@@ -106,6 +108,22 @@ class Automation:
             folder.events.close()
             folder.events = None
 
+    def _reload_settings(self) -> None:
+        """A settings file changed in the window steers a running worker: settle time, polling."""
+        if self._settings_stamp is None:
+            return
+        stamp = _mtime(settings_mod.settings_path())
+        if stamp == self._settings_stamp:
+            return
+        self._settings_stamp, old = stamp, self.settings
+        self.settings = settings_mod.load()
+        for folder in self.folders.values():
+            folder.runner.settle_s = self.settings.watch_settle_s
+        if self.settings.watch_polling != old.watch_polling:
+            for watch_id in list(self.folders):  # re-made by _sync_watches with events or without
+                self._stop_events(self.folders.pop(watch_id))
+            self._rev = None
+
     def _sync_watches(self) -> None:
         """Follow watches added or removed meanwhile (by the command line too)."""
         rev = self.store.revision()
@@ -128,6 +146,14 @@ class Automation:
         except Exception as err:  # inotify limits, a folder that is gone: polling still works
             log.info("no file events for %s (%s): polling", watch.folder, err)
             return None
+
+
+def _mtime(path) -> int:
+    """The settings file's mtime (-1 when there is none yet)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
 
 
 WINDOW_CLOSED = "window:closed_at"
