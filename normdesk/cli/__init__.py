@@ -2,7 +2,7 @@
 (``detect``, ``run``, ``jobs``, ``worker``, ``s3``...) with an ``add_parser(sub)`` function.
 
 Exit status 0 on success; 2 with a one-line reason on bad input; 1 when the output could not be
-written; 130 when interrupted. Sub-commands import what they need when they run, so ``normdesk
+written; 3 when the data folder (its job store) cannot be used; 130 when interrupted. Sub-commands import what they need when they run, so ``normdesk
 jobs list`` starts without polars or Qt."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import os
 import sys
 from typing import Sequence
 
-from normdesk import __version__
+import normdesk
 from normdesk.cli import detect, jobs, run, s3, schedule, service, watch, worker
-from normdesk.cli.common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, fail
+from normdesk.cli.common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_STORE, fail
 
 COMMANDS = (detect, run, jobs, worker, s3, schedule, watch, service)
 
@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test(argv[1:])
     args = build_parser().parse_args(argv)
     from normdesk.engine.errors import NormdeskError, OutputError
+    from normdesk.jobs.store import StoreError
+    from normdesk.paths import DataDirError
     from normdesk.settings import SettingsError
 
     try:
@@ -40,15 +42,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OutputError as err:
         return fail(str(err), EXIT_OUTPUT)
+    except (StoreError, DataDirError) as err:
+        return fail(str(err), EXIT_STORE)
     except (NormdeskError, SettingsError) as err:
         return fail(str(err), EXIT_INPUT)
+
+
+class VersionAction(argparse.Action):
+    """``--version``, reading the version only when asked (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.exit(message=f"normdesk {normdesk.__version__}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="normdesk", description="Detect and normalize names, emails, phones and US addresses in contact files."
     )
-    parser.add_argument("--version", action="version", version=f"normdesk {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(sub)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-EXIT_OK, EXIT_OUTPUT, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+EXIT_OK, EXIT_OUTPUT, EXIT_INPUT, EXIT_STORE, EXIT_CANCELLED = 0, 1, 2, 3, 130
 FORMATS = ("csv", "xlsx", "json", "parquet")
 FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json", ".parquet": "parquet"}
 

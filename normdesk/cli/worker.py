@@ -24,6 +24,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="normdesk worker: %(message)s", stream=sys.stderr)
     queue = JobQueue()
+    if queue.note:
+        logging.getLogger(__name__).warning("%s", queue.note)
     s3 = _start_sync(queue)
     automation = None if args.no_automation else _automation(queue, s3)
     try:

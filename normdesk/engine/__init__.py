@@ -5,43 +5,33 @@ Qt-free, usable from a script or a notebook::
     from normdesk.engine import detect_file, plan_from_detection, run_file
     plan = plan_from_detection(detect_file("contacts.csv"), overrides={"Notes": "none"})
     report = run_file("contacts.csv", "contacts.clean.csv", plan)
+
+Names load on first use, so ``import normdesk.engine.errors`` (or a command that only needs the
+plan) does not import polars.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Mapping
+from importlib import import_module
+from typing import Any
 
-from normdesk.engine.detect import ColumnDetection, FileDetection, detect_columns
-from normdesk.engine.errors import Cancelled, InputError, NormdeskError, OutputError
-from normdesk.engine.pipeline import Checkpoint, run_file
-from normdesk.engine.plan import ColumnPlan, Plan
-from normdesk.engine.progress import NoProgress, Progress
-from normdesk.engine.reader import Source, open_source
-from normdesk.engine.report import Report
-from normdesk.engine.types import ColumnType, Outcome
-
-DETECT_SAMPLE_ROWS = 1000
-
-
-def detect_file(path: str | Path, sheet: str | None = None, sample_rows: int = DETECT_SAMPLE_ROWS) -> FileDetection:
-    """Detect the type of every column of a file from a sample of its first rows."""
-    with open_source(path, sheet) as source:
-        return FileDetection(str(path), detect_columns(source.sample(sample_rows)))
+_EXPORTS = {
+    "ColumnDetection": "normdesk.engine.detect", "FileDetection": "normdesk.engine.detect",
+    "detect_columns": "normdesk.engine.detect",
+    "Cancelled": "normdesk.engine.errors", "InputError": "normdesk.engine.errors",
+    "NormdeskError": "normdesk.engine.errors", "OutputError": "normdesk.engine.errors",
+    "Checkpoint": "normdesk.engine.pipeline", "run_file": "normdesk.engine.pipeline",
+    "ColumnPlan": "normdesk.engine.plan", "Plan": "normdesk.engine.plan",
+    "NoProgress": "normdesk.engine.progress", "Progress": "normdesk.engine.progress",
+    "Source": "normdesk.engine.reader", "open_source": "normdesk.engine.reader",
+    "Report": "normdesk.engine.report",
+    "ColumnType": "normdesk.engine.types", "Outcome": "normdesk.engine.types",
+    "detect_file": "normdesk.engine.files", "plan_from_detection": "normdesk.engine.files",
+}
+__all__ = sorted(_EXPORTS)
 
 
-def plan_from_detection(
-    detection: FileDetection, overrides: Mapping[str, str] | None = None, **options: Any
-) -> Plan:
-    """A plan from detected types, the user's overrides (``{"Tel": "phone", "Notes": "none"}``)
-    and run options (country, preserve_accents, output_format, sheet)."""
-    plan = Plan().with_detection(detection)
-    plan = plan.with_overrides(overrides or {}, [c.name for c in detection.columns])
-    return plan.with_options(**options)
-
-
-__all__ = [
-    "Cancelled", "Checkpoint", "ColumnDetection", "ColumnPlan", "ColumnType", "FileDetection",
-    "InputError", "NoProgress", "NormdeskError", "Outcome", "OutputError", "Plan", "Progress",
-    "Report", "Source", "detect_columns", "detect_file", "open_source", "plan_from_detection", "run_file",
-]
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'normdesk.engine' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -6,6 +6,7 @@ import logging
 import sys
 from typing import Any, Sequence
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -14,6 +15,8 @@ from normdesk.engine import NormdeskError
 from normdesk.gui.main_window import MainWindow, subscribe_s3_uploads
 from normdesk.gui.tasks import run_task
 from normdesk.jobs import JobQueue
+from normdesk.jobs.store import StoreError
+from normdesk.paths import DataDirError
 from normdesk.resources import icon_file
 from normdesk.settings import load_saved
 from normdesk.workers import WorkerPool
@@ -75,10 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(True)
-    queue = JobQueue()
+    try:
+        queue = JobQueue()
+    except (StoreError, DataDirError) as err:  # the data folder cannot be used at all
+        QMessageBox.critical(None, "normdesk", str(err)[0].upper() + str(err)[1:])
+        return 3
     pool = WorkerPool(queue)
     window = MainWindow(queue, pool, load_saved())
     window.show()
+    if queue.note:  # a damaged store moved aside, or one that vanished: say so, once, without blocking
+        log.warning("%s", queue.note)
+        QTimer.singleShot(0, lambda: QMessageBox.warning(window, "normdesk", queue.note[0].upper() + queue.note[1:]))
     start_jobs(window, queue, pool)
     try:
         return app.exec()

@@ -21,6 +21,7 @@ from normdesk.jobs.lock import DataDirLock
 from normdesk.jobs.model import Job, Policy
 from normdesk.jobs.queue import JobQueue, owner_token
 from normdesk.jobs.runner import ProgressCallback, RunControl, run_job
+from normdesk.jobs.store import StoreError
 from normdesk.settings import Settings, settings_path
 from normdesk.settings import load as load_settings
 
@@ -79,6 +80,8 @@ class Dispatcher:
                                                   chunk_rows=chunk_rows).items() if v}
         self.workers = workers  # engine worker processes per job (None: the engine decides)
         self.stop = threading.Event()
+        self._orphans: set[str] = set()  # jobs whose outcome could not be stored: given back when it can be
+        self._store_trouble: str | None = None
         self._settings_stamp = _mtime(settings_path())
         self._next_retention = 0.0
         self._use(load_settings())  # the queue keeps the policy it was made with until the settings change
@@ -146,7 +149,11 @@ class Dispatcher:
             return None  # nothing changed since the last empty look
         with self._mutex:
             busy = frozenset(c.job.output_path for c in self._running.values())
-        job = self.queue.claim(self.owner, busy)
+        try:
+            job = self.queue.claim(self.owner, busy)
+        except StoreError as err:
+            self._trouble(err)
+            return None
         if job is None:
             self._idle_rev, self._wake_at = rev, self.queue.next_wake()
             return None
@@ -157,9 +164,15 @@ class Dispatcher:
         return control
 
     def run(self, control: RunControl, on_progress: ProgressCallback | None = None) -> Job | None:
-        """Run a claimed job to its end on the calling thread; returns its new state."""
+        """Run a claimed job to its end on the calling thread; returns its new state (None when it
+        could not be stored: the heartbeat gives the job back to pending once the store works again)."""
         try:
             return run_job(self.queue, self.owner, control, on_progress, self.workers, self.chunk_rows)
+        except StoreError as err:
+            self._trouble(err)
+            with self._mutex:
+                self._orphans.add(control.job.id)
+            return None
         finally:
             with self._mutex:
                 self._running.pop(control.job.id, None)
@@ -192,10 +205,23 @@ class Dispatcher:
             self._settings_stamp = stamp
             self._use(load_settings())  # the queue keeps the policy it was made with until the settings change
 
+    def _trouble(self, err: StoreError) -> None:
+        """Log a store failure once (not at every poll) until the store works again."""
+        if str(err) != self._store_trouble:
+            log.warning("%s", err)
+            self._store_trouble = str(err)
+
     def _heartbeat_tick(self) -> None:
         with self._mutex:
-            ids = list(self._running)
+            ids, orphans = list(self._running), list(self._orphans)
         self.queue.renew(self.owner, ids)
+        for job_id in orphans:
+            self.queue.release(job_id, self.owner)
+            with self._mutex:
+                self._orphans.discard(job_id)
+            log.info("job %s: given back to pending now that the job store works again", job_id)
+        if self._store_trouble is not None:
+            self._store_trouble = None
         self.queue.recover(self.owner)
         self._reload_settings()
         if self.queue.clock() >= self._next_retention:
@@ -206,5 +232,7 @@ class Dispatcher:
         while not self.stop.wait(min(self.queue.policy.lease_s / 3, 5.0)):
             try:
                 self._heartbeat_tick()
+            except StoreError as err:
+                self._trouble(err)
             except Exception:
                 log.exception("heartbeat failed")

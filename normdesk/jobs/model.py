@@ -83,7 +83,7 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, with the design's camelCase keys (totalRows, errorMessage...)."""
-        return {_camel(f.name): getattr(self, f.name) for f in fields(self) if not f.metadata.get("internal")}
+        return {camel: getattr(self, name) for name, camel in _PUBLIC_FIELDS}
 
     def to_record(self) -> dict[str, Any]:
         """What the store keeps: every field under its own name, the status as text."""
@@ -95,7 +95,7 @@ class Job:
     def from_record(cls, record: dict[str, Any]) -> Job:
         """Build from a stored record; also reads the records of stores written before version 2
         (where the fraction, the output's stat and the hooks flag lived in ``extra``)."""
-        values = {f.name: record[f.name] for f in fields(cls) if f.name in record}
+        values = {name: record[name] for name in JOB_FIELDS if name in record}
         values["status"] = JobStatus(values["status"])
         if record.get("schema", 1) < RECORD_SCHEMA:
             extra = dict(record.get("extra") or {})
@@ -113,6 +113,7 @@ RECORD_SCHEMA = 2  # version 1: the queue's own fields were untyped keys of the 
 
 
 JOB_FIELDS = tuple(f.name for f in fields(Job))
+_PUBLIC_FIELDS = tuple((f.name, _camel(f.name)) for f in fields(Job) if not f.metadata.get("internal"))
 
 
 @dataclass(frozen=True, slots=True)

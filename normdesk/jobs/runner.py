@@ -6,6 +6,8 @@
     InputError   -> failed at once (retrying cannot help)
     OutputError  -> a failed attempt (disk full...): retried after a backoff
     anything else-> a failed attempt, logged with its traceback
+    StoreError   -> raised: the job store cannot record anything now (the dispatcher gives the job
+                    back once it can)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from normdesk.engine.pipeline import CHUNK_ROWS
 from normdesk.jobs.events import EventKind, JobEvent
 from normdesk.jobs.model import Job
 from normdesk.jobs.queue import JobQueue
+from normdesk.jobs.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,8 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         return None
     except Cancelled:
         return queue.finish_cancel(job.id, owner)
+    except StoreError:
+        raise  # the store itself failed: nothing can be recorded now (the dispatcher retries later)
     except InputError as err:
         return queue.fail(job.id, owner, str(err), retryable=False)
     except OutputError as err:

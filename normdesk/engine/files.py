@@ -1,0 +1,28 @@
+"""Detection of a whole file, and the plan it suggests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from normdesk.engine.detect import FileDetection, detect_columns
+from normdesk.engine.plan import Plan
+from normdesk.engine.reader import open_source
+
+DETECT_SAMPLE_ROWS = 1000
+
+
+def detect_file(path: str | Path, sheet: str | None = None, sample_rows: int = DETECT_SAMPLE_ROWS) -> FileDetection:
+    """Detect the type of every column of a file from a sample of its first rows."""
+    with open_source(path, sheet) as source:
+        return FileDetection(str(path), detect_columns(source.sample(sample_rows)))
+
+
+def plan_from_detection(
+    detection: FileDetection, overrides: Mapping[str, str] | None = None, **options: Any
+) -> Plan:
+    """A plan from detected types, the user's overrides (``{"Tel": "phone", "Notes": "none"}``)
+    and run options (country, preserve_accents, output_format, sheet)."""
+    plan = Plan().with_detection(detection)
+    plan = plan.with_overrides(overrides or {}, [c.name for c in detection.columns])
+    return plan.with_options(**options)
