@@ -84,6 +84,10 @@ class Settings:
     webhook_backoff_s: float = _setting(2.0, _clamp(0.0, 3600.0))  # first retry delay, doubled each time
     webhook_max_attempts: int = _setting(8, _clamp(1, 100))
     webhook_timeout_s: float = _setting(5.0, _clamp(0.1, 300.0))
+    # -- watched folders ------------------------------------------------------------------------
+    watch_polling: bool = _setting(False)  # look every watch_poll_s instead of file events (forced)
+    watch_poll_s: float = _setting(2.0, _clamp(0.2, 600.0))
+    watch_settle_s: float = _setting(6.0, _clamp(0.5, 3600.0))  # unchanged this long: the file is complete
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

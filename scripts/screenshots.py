@@ -110,6 +110,33 @@ def start_s3(tmp: Path):
     return server
 
 
+def shoot_automation(app, window, tmp: Path, out: Path) -> None:
+    """The Schedules and Watched folders pages, with a schedule that ran and a folder with files."""
+    from normdesk.automation.schedules import Scheduler
+    from normdesk.automation.watches import Watches
+
+    drop, exports = tmp / "Drop", tmp / "exports"
+    drop.mkdir(), exports.mkdir()
+    sample = ROOT / "resources" / "sample_contacts.csv"
+    shutil.copy(sample, exports / "crm_week_49.csv")
+    for name in ("leads_berlin.csv", "signups_dec.csv"):
+        shutil.copy(sample, drop / name)
+    scheduler = Scheduler(window.automation_store, window.queue)
+    weekly = scheduler.add("CRM weekly export", "0 9 * * 1", str(exports / "*.csv"), output=str(tmp))
+    scheduler.run_now(weekly.id)
+    scheduler.add("Nightly shop orders", "30 2 * * *", str(tmp / "shop" / "orders.csv"))
+    scheduler.run_now(scheduler.list()[-1].id)
+    Watches(window.automation_store).add(drop, "*.csv", output=str(tmp / "Clean"))
+    dialog = window.edit_automation()
+    dialog.schedules.table.selectRow(0)
+    settle(app)
+    dialog.grab().save(str(out / "automation_schedules.png"))
+    dialog.tabs.setCurrentIndex(1)
+    settle(app)
+    dialog.grab().save(str(out / "automation_watched_folders.png"))
+    dialog.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -226,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             no_keyring.reject()
         finally:
             keyring.set_keyring(chosen)
+        shoot_automation(app, window, tmp, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:

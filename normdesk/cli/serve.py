@@ -27,7 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from normdesk import settings
     from normdesk.jobs.lock import DataDirLock
     from normdesk.jobs.queue import JobQueue
-    from normdesk.cli.worker import start_sync
+    from normdesk.cli.worker import services
     from normdesk.jobs.worker import serve
 
     if not logging.getLogger().handlers:
@@ -37,7 +37,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     api = ApiServer(queue, settings.load(), args.host, args.port)
     api.deliver_webhooks()  # subscribed before the worker opens the folder: it replays unfinished completions
-    s3 = start_sync(queue)
 
     def listen(dispatcher) -> None:
         api.service.dispatcher = dispatcher
@@ -45,10 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         logging.getLogger(__name__).info("listening on %s/api/v1 (docs at %s/docs)", api.url, api.url)
 
     try:
-        return serve(queue, concurrency=args.concurrency, workers=args.workers, on_ready=listen)
+        with services(queue, automation=True, webhooks=False) as periodic:
+            return serve(queue, concurrency=args.concurrency, workers=args.workers, periodic=periodic, on_ready=listen)
     finally:
         api.stop()
-        if s3:
-            from normdesk.sync import wait_for_uploads
-
-            wait_for_uploads()

@@ -29,6 +29,13 @@ def app_icon() -> QIcon:
     return QIcon(str(icon_file()))
 
 
+def fetch_prefix(url: str) -> list:
+    """A schedule's s3:// input: download every object under the prefix."""
+    from normdesk.sync import fetch_prefix as fetch
+
+    return fetch(url)
+
+
 def resume_s3_uploads(queue: Any) -> int:
     from normdesk.sync import resume_pending_uploads
 
@@ -41,7 +48,7 @@ def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
     that a job that completes at once, or whose COMPLETED event a kill interrupted, is uploaded too. S3 trouble (not
     configured, no keyring, no network) is logged and never stops the start-up."""
 
-    def take_folder(_registered: Any = None) -> None:
+    def take_folder(registered: Any = None) -> None:
         if not window.isVisible():  # closed before the subscription was made
             return
         try:
@@ -52,6 +59,7 @@ def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
             QMessageBox.information(window, "normdesk", "Another normdesk is already processing the jobs of this "
                                     "data folder. This window shows them; they run in the other one.")
             return
+        window.start_automation({"s3": fetch_prefix} if registered else None)
         run_task(resume_s3_uploads, queue, on_done=lambda n: n and log.info("resuming %d S3 uploads", n),
                  on_error=lambda msg: log.warning("S3 uploads not resumed: %s", msg), context=window)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -40,7 +42,10 @@ from normdesk.jobs.events import EventKind, JobEvent
 from normdesk.jobs.model import Policy
 from normdesk.settings import Settings, load_saved, save
 
+log = logging.getLogger(__name__)
+
 FINISHED = ("completed", "failed", "cancelled")
+AUTOMATION_TICK_MS = 500  # Automation.tick() does its work about once a second
 
 
 class JobEventRelay(QObject):
@@ -68,6 +73,7 @@ class MainWindow(QMainWindow):
         self.resize(1320, 780)
         self._stats: Any = None
         self._s3_urls: dict[Path, str] = {}  # downloaded file -> the s3:// URL it came from
+        self._automation_store: Any = None
 
         self.model = JobTableModel(self)
         self.proxy = JobSortProxy(self)
@@ -149,6 +155,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.feed.start()
         self._clock.start()
+        self.automation: Any = None
+        self._automation_timer = QTimer(self, interval=AUTOMATION_TICK_MS, timeout=self._tick_automation)
+        self.activity = self._activity_while_closed()
+        if self.activity:
+            self.statusBar().showMessage(f"While the window was closed: {self.activity}", 30000)
 
     # -- actions ------------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -172,11 +183,13 @@ class MainWindow(QMainWindow):
         self.remove_action = action("Remove", QKeySequence.StandardKey.Delete, self.remove_selected, sp.SP_TrashIcon)
         self.s3_action = action("Open from S3…", "Ctrl+Shift+S", self.open_from_s3, sp.SP_DriveNetIcon)
         self.settings_action = action("Settings…", "Ctrl+,", self.edit_settings, sp.SP_FileDialogDetailedView)
+        self.automation_action = action("Schedules and folders…", "Ctrl+Shift+A", self.edit_automation,
+                                        sp.SP_FileDialogContentsView)
         quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close)
         self.job_actions = (self.retry_action, self.cancel_action, self.open_output_action,
                             self.folder_action, self.remove_action)
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.open_action, self.s3_action, self.settings_action])
+        file_menu.addActions([self.open_action, self.s3_action, self.automation_action, self.settings_action])
         file_menu.aboutToShow.connect(self._update_s3_action)
         self._update_s3_action()
         file_menu.addSeparator()
@@ -193,6 +206,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        bar.addAction(self.automation_action)
         bar.addAction(self.settings_action)
         self.addToolBar(bar)
 
@@ -400,6 +414,63 @@ class MainWindow(QMainWindow):
         self.feed.stop()
         self._clock.stop()
         self._unsubscribe()
+        self.stop_automation()
         if self.pool is not None:
             self.pool.stop()
         event.accept()
+
+    # -- schedules and watched folders --------------------------------------------------------
+    def start_automation(self, fetchers: dict | None = None) -> None:
+        """Run the schedules and watched folders here (call once this process owns the data folder)."""
+        from normdesk.automation.runner import Automation
+
+        self.automation = Automation(self.queue, self.automation_store, fetchers=fetchers)
+        self._automation_timer.start()
+        self._tick_automation()
+
+    def stop_automation(self) -> None:
+        """Stop running them; the time is kept, to say next time what the service did meanwhile."""
+        from normdesk.automation.runner import WINDOW_CLOSED
+
+        self._automation_timer.stop()
+        if self.automation is not None:
+            self.automation.close()
+            self.automation = None
+            self.automation_store.put(WINDOW_CLOSED, {"at": time.time()})
+
+    def _tick_automation(self) -> None:
+        try:
+            self.automation.tick()
+        except Exception as err:  # a folder gone, a store error: say it, keep the window
+            log.exception("automation tick failed")
+            self.statusBar().showMessage(f"Schedules and watched folders: {err}", 8000)
+
+    @property
+    def automation_store(self) -> Any:
+        if self._automation_store is None:
+            from normdesk.automation.store import AutomationStore
+
+            self._automation_store = AutomationStore(self.queue.home)
+        return self._automation_store
+
+    def _activity_while_closed(self) -> str:
+        from normdesk.automation.runner import WINDOW_CLOSED, activity_since, describe_activity
+
+        closed = self.automation_store.get(WINDOW_CLOSED)
+        return describe_activity(activity_since(self.automation_store, closed["at"] if closed else None))
+
+    def edit_automation(self) -> Any:
+        from normdesk.automation.schedules import Scheduler
+        from normdesk.automation.watches import Watches
+        from normdesk.gui.automation_dialog import AutomationDialog
+        from normdesk.settings import load
+
+        if self.automation is not None:
+            scheduler, watches, polling = self.automation.scheduler, self.automation.watches, self.automation.polling
+        else:
+            scheduler = Scheduler(self.automation_store, self.queue, defaults=load)
+            watches, polling = Watches(self.automation_store), None
+        dialog = AutomationDialog(scheduler, watches, polling, self.activity, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog

@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from normdesk.jobs.dispatch import Dispatcher
 from normdesk.jobs.queue import JobQueue
@@ -29,8 +29,12 @@ STOP_GRACE_S = 15.0  # how long a stopping worker waits for its running jobs
 
 def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
           workers: int | None = None, handle_signals: bool = True,
-          on_ready: Callable[[Dispatcher], None] | None = None) -> int:
+          periodic: Sequence[Callable[[], None]] = (), on_ready: Callable[[Dispatcher], None] | None = None) -> int:
     """Run jobs until the queue is drained (``once``) or a signal arrives; returns 0.
+
+    ``periodic`` callables run on this thread between claims, every ``POLL_S`` at most, while the
+    data folder is ours (the command line passes the automation's tick: schedules, watched
+    folders). Each must be quick; one that raises is logged and called again next time.
     ``on_ready(dispatcher)`` is called once the data folder is ours and the signals are handled
     (``normdesk serve`` starts its HTTP server there)."""
     dispatcher = Dispatcher(queue, concurrency, workers=workers)
@@ -50,6 +54,8 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
                 threads.append(thread)
                 continue
             threads = [t for t in threads if t.is_alive()]
+            for call in periodic:
+                _call(call)
             if once and dispatcher.idle():
                 break
             dispatcher.stop.wait(POLL_S)
@@ -65,6 +71,13 @@ def serve(queue: JobQueue, once: bool = False, concurrency: int | None = None,
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0
+
+
+def _call(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:
+        log.exception("periodic task %s failed", getattr(call, "__qualname__", call))
 
 
 def describe(dispatcher: Dispatcher) -> str:

@@ -7,6 +7,7 @@ Entry points for the rest of the app (boto3 is imported on first use, not at imp
 - ``resume_pending_uploads(queue)``: at start, resume interrupted or due uploads and clean up.
 - ``download_to_data_dir(url, progress=None) -> Path``: fetch s3://bucket/key into the data folder.
 - ``list_objects(prefix) -> list[ObjectInfo]`` and ``download_key(key, progress)``: "Open from S3...".
+- ``fetch_prefix(url) -> [(Path, url)]``: download every object under s3://bucket/prefix (a schedule's input).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KeyringUnavailable", "NotConfigured", "ObjectInfo", "SyncError", "UnsafeKey", "download_key", "download_to_data_dir",
-    "list_objects", "resume_pending_uploads", "subscribe_uploads", "wait_for_uploads",
+    "fetch_prefix", "list_objects", "resume_pending_uploads", "subscribe_uploads", "wait_for_uploads",
 ]
 
 
@@ -89,3 +90,16 @@ def list_objects(prefix: str = "") -> list[ObjectInfo]:
     from normdesk.sync.client import list_objects as list_
 
     return list_(prefix)
+
+
+def fetch_prefix(url: str) -> list[tuple[Path, str]]:
+    """Download each object under ``s3://BUCKET/PREFIX`` (the configured bucket) into the data
+    folder; returns (local path, s3 url) pairs, in key order. Folder placeholders are skipped."""
+    from normdesk.sync.client import active_settings
+
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    configured = active_settings().bucket
+    if bucket != configured:
+        raise NotConfigured(f"s3://{bucket} is not the configured bucket ({configured})")
+    objects = sorted((o for o in list_objects(prefix) if not o.key.endswith("/")), key=lambda o: o.key)
+    return [(download_key(o.key), f"s3://{bucket}/{o.key}") for o in objects]
