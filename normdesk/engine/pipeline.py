@@ -51,6 +51,7 @@ def run_file(
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     workers: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    profile: bool = True,
 ) -> Report:
     """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
 
@@ -58,6 +59,7 @@ def run_file(
     or not at all. Raises InputError, OutputError or Cancelled, after removing the part file.
     Any other exception (a kill, KeyboardInterrupt, an error raised by a callback) leaves the
     part file and the last checkpoint in place, so the run can resume from there.
+    ``profile=False`` leaves out the column profiles (``report.profile``), to measure their cost.
     """
     started = time.monotonic()
     progress = progress or NoProgress()
@@ -81,7 +83,7 @@ def run_file(
         if workers is None:
             workers = default_workers() if source_path.stat().st_size >= PARALLEL_MIN_BYTES else 0
         writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
-        runner = ChunkRunner(plan, source.columns, source.header, workers)
+        runner = ChunkRunner(plan, source.columns, source.header, workers, profile)
         try:
             read_fractions: deque[float] = deque()  # how far the input was read when each chunk was
             numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_fractions)
@@ -91,7 +93,7 @@ def run_file(
                 rows_done += counts.rows
                 out_bytes = writer.sync()
                 if on_checkpoint is not None:
-                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict()))
+                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict(state=True)))
                 progress.update(rows_done, read_fractions.popleft())
                 if progress.cancelled():
                     raise Cancelled()

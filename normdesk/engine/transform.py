@@ -13,6 +13,7 @@ import polars as pl
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
 from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE
 from normdesk.engine.plan import Plan
+from normdesk.engine.profile import ColumnProfile
 from normdesk.engine.report import MAX_INVALID_SAMPLES, ChunkCounts
 from normdesk.engine.types import Outcome
 
@@ -41,8 +42,9 @@ def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[Out
 
 
 class ChunkTransform:
-    def __init__(self, plan: Plan, columns: list[str], header: list[str]) -> None:
+    def __init__(self, plan: Plan, columns: list[str], header: list[str], profile: bool = True) -> None:
         options = NormalizeOptions(plan.country, plan.preserve_accents)
+        self.profile = profile  # also profile every column (see engine/profile.py)
         self.columns = columns
         self.labels = dict(zip(columns, header))
         self.normalizers: dict[str, Normalizer] = {
@@ -55,14 +57,20 @@ class ChunkTransform:
         """``first_row``: 1-based data-row number of the chunk's first row (for invalid samples)."""
         out: dict[str, pl.Series] = {}
         reasons, invalid_flags, outcomes, samples = [], [], {}, []
+        profiles: dict[str, ColumnProfile] = {}
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
         for key in self.columns:
             values = chunk.get_column(key)
             norm = self.normalizers.get(key)
+            if self.profile:
+                profiles[key] = ColumnProfile(self.labels[key], norm.type.value if norm else None)
+                profiles[key].add_values(values)
             if norm is None:
                 out[key] = values
                 continue
             result = norm.normalize(values)
+            if self.profile:
+                _profile_typed(profiles[key], norm, result)
             out[key] = result.get_column(VALUE).rename(key)
             for suffix in norm.components():
                 out[f"{key}{_SEP}{suffix}"] = result.get_column(suffix)
@@ -91,6 +99,7 @@ class ChunkTransform:
             invalid_rows=int(invalid.sum()),
             outcomes=outcomes,
             invalid_samples=sorted(samples, key=lambda item: item["row"])[:MAX_INVALID_SAMPLES],
+            profile=profiles,
         )
         return frame, counts
 
@@ -101,3 +110,12 @@ class ChunkTransform:
             {"row": row, "column": column, "value": value, "reason": why}
             for row, value, why in picked.head(MAX_INVALID_SAMPLES).iter_rows()
         ]
+
+
+def _profile_typed(profile: ColumnProfile, norm: Normalizer, result: pl.DataFrame) -> None:
+    """The reasons of a typed column's invalid values, and the facets of its valid ones."""
+    reasons = result.get_column(REASON).drop_nulls()
+    if reasons.len():
+        profile.reasons.add_frame(reasons.value_counts(name="n"))
+    for name, values in norm.facets(result).items():
+        profile.add_facet(name, values)

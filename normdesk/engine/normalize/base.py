@@ -93,6 +93,16 @@ def _guarded(compute: Callable[[str], tuple[str | None, ...]], width: int, text:
         return (None,) * (width - 1) + (f"could not be parsed ({type(err).__name__})",)
 
 
+def valid_rows(result: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a ``normalize`` result whose value is valid (changed or already clean)."""
+    return result.filter(pl.col(OUTCOME).is_in([Outcome.CHANGED, Outcome.UNCHANGED]))
+
+
+def presence(values: pl.Expr, label: str) -> pl.Expr:
+    """``"with LABEL"`` where ``values`` is set, else ``"no LABEL"`` (a facet of what is present)."""
+    return pl.when(values.is_not_null()).then(pl.lit(f"with {label}")).otherwise(pl.lit(f"no {label}"))
+
+
 class Normalizer(ABC):
     """One column type. Instances are cheap, hold a cache, and live in one process."""
 
@@ -106,6 +116,11 @@ class Normalizer(ABC):
     def components(self) -> tuple[str, ...]:
         """Suffixes of the component columns appended after the column (``C_first``...)."""
         return ()
+
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        """Facets of the valid values of a ``normalize`` result, by name (``"domain"``: one value
+        per valid row, null to skip), for the column's profile."""
+        return {}
 
     @abstractmethod
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:

@@ -20,7 +20,7 @@ import email_validator
 import polars as pl
 from email_validator import EmailNotValidError
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, valid_rows
 from normdesk.engine.types import ColumnType
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -75,3 +75,6 @@ class EmailNormalizer(Normalizer):
         left = pl.select(pl.when(fast.is_null()).then(cleaned)).to_series()
         slow = map_distinct(left, library_normalize, (VALUE, REASON), self.cache)
         return pl.DataFrame({VALUE: fast.fill_null(slow[VALUE]), REASON: slow[REASON]})
+
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        return {"domain": valid_rows(result).get_column(VALUE).str.extract(r"@([^@]+)$", 1)}
