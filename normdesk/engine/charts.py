@@ -8,7 +8,6 @@ mathtext, and ids are salted so the same report renders to the same bytes.
 from __future__ import annotations
 
 import io
-import re
 from typing import Sequence
 
 from matplotlib import rc_context
@@ -34,9 +33,7 @@ def _svg(fig: Figure) -> str:
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     text = buf.getvalue()
     text = text[text.index("<svg"):]  # drop the XML declaration and DOCTYPE: the SVG goes inline
-    return re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r'<svg \1', text, count=1).replace(
-        "<svg ", '<svg role="img" preserveAspectRatio="xMinYMin meet" ', 1
-    )
+    return text.replace("<svg ", '<svg role="img" ', 1)
 
 
 def bars(labels: Sequence[str], counts: Sequence[int], title: str, colour: str = BAR) -> str:
@@ -69,7 +66,7 @@ def histogram(lengths: Sequence[int], counts: Sequence[int], title: str, overflo
 def stacked(rows: Sequence[str], parts: dict[str, Sequence[int]], title: str) -> str:
     """One horizontal bar per row, split into the shares of ``parts`` (colour by part name)."""
     with rc_context(_RC):
-        fig = Figure(figsize=(_WIDTH_IN * 2, 0.6 + 0.24 * max(len(rows), 1)))
+        fig = Figure(figsize=(_WIDTH_IN * 1.6, 0.6 + 0.22 * max(len(rows), 1)))
         ax = fig.add_subplot()
         positions = list(range(len(rows)))[::-1]
         totals = [sum(values) or 1 for values in zip(*parts.values())] if parts else []
@@ -82,8 +79,7 @@ def stacked(rows: Sequence[str], parts: dict[str, Sequence[int]], title: str) ->
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of rows")
         ax.set_title(title, loc="left", fontsize=8.5)
-        ax.legend(ncols=len(parts), loc="lower left", bbox_to_anchor=(0, 1.02 + 0.3 / max(len(rows), 1)),
-                  frameon=False, fontsize=7)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=7.5)
         return _svg(fig)
 
 
