@@ -68,7 +68,18 @@ def test_distinct_is_exact_up_to_the_limit_then_an_estimate_said_so():
     assert not est.distinct.exact
     assert abs(est.distinct.count() - 60_000) / 60_000 < 0.06
     assert est.distinct.hashes.len() == DISTINCT_K  # bounded whatever the file
-    assert est.to_dict(state=True) == profile_of(many).to_dict(state=True)  # merge == one pass, sketch and all
+    one_pass = profile_of(many).to_dict(state=True)
+    chunked = est.to_dict(state=True)
+    assert chunked.pop("patterns")["estimated"] and one_pass.pop("patterns")["estimated"]
+    assert chunked == one_pass  # merge == one pass, sketch and all; patterns were sampled (below)
+
+
+def test_patterns_past_the_sample_limit_are_estimates_said_so():
+    values = [f"value-{i}" for i in range(60_000)]  # 10 + 90 + 900 + 9,000 + 50,000 by digit count
+    patterns = in_chunks(values, 20_000).patterns
+    assert patterns.estimated and abs(patterns.total() - 60_000) < 10
+    assert abs(patterns.items["aaaaa-99999"] - 50_000) < 1500 and abs(patterns.items["aaaaa-9999"] - 9_000) < 1000
+    assert not in_chunks(values[:5000], 1000).patterns.estimated  # exact while few enough distinct values
 
 
 def test_tables_stay_bounded_and_keep_the_heavy_values():

@@ -8,6 +8,8 @@ readable summary for reports and job records.
 
 - ``Counts``: a frequency table capped at ``TOP_CAP`` entries (ties broken by value); what falls
   off is kept as one ``other`` count, so the counts always add up to the rows counted.
+- Patterns and type facets, the costly parts, are counted exactly up to ``SAMPLE_DISTINCT``
+  distinct values (``FACET_ROWS`` rows) per chunk and estimated from a sample beyond, said so.
 - ``DistinctSketch``: the ``DISTINCT_K`` smallest 64-bit hashes of the values (a K-minimum-values
   sketch): the exact number of distinct values up to ``DISTINCT_K``, an estimate beyond (about
   1.6% relative error), said so by ``exact``.
@@ -16,6 +18,7 @@ readable summary for reports and job records.
 from __future__ import annotations
 
 import base64
+import string
 import sys
 from array import array
 from dataclasses import dataclass, field
@@ -27,15 +30,19 @@ TOP_CAP = 200  # entries kept per frequency table
 DISTINCT_K = 4096  # hashes kept per column: exact distinct count up to this many values
 MAX_LENGTH_BIN = 64  # value lengths above this are counted together
 PATTERN_CHARS = 40  # patterns are cut after this many characters
+SAMPLE_DISTINCT = 2000  # patterns of at most this many distinct values per chunk (a uniform sample)
+FACET_ROWS = 2000  # type facets of at most this many rows per chunk (every n-th row)
 _HASH_SPACE = 2.0**64
 
 
 @dataclass(slots=True)
 class Counts:
-    """Value -> count, the ``TOP_CAP`` largest kept; ``other`` counts the rest."""
+    """Value -> count, the ``TOP_CAP`` largest kept; ``other`` counts the rest. ``estimated``: some
+    counts were scaled up from a sample (see ``SAMPLE_DISTINCT`` and ``FACET_ROWS``)."""
 
     items: dict[str, int] = field(default_factory=dict)
     other: int = 0
+    estimated: bool = False
 
     def add(self, keys: list[str], counts: list[int]) -> None:
         items = self.items
@@ -46,15 +53,20 @@ class Counts:
             self.other += sum(count for _, count in ranked[TOP_CAP:])
             self.items = dict(ranked[:TOP_CAP])
 
-    def add_frame(self, frame: pl.DataFrame) -> None:
-        """A frame of (key, count) columns, largest first; only the ``TOP_CAP`` largest are kept."""
-        frame = frame.sort(frame.columns[1], frame.columns[0], descending=[True, False], nulls_last=True)
-        self.other += int(frame.get_column(frame.columns[1]).slice(TOP_CAP).sum())
-        head = frame.head(TOP_CAP)
-        self.add([str(k) for k in head.get_column(head.columns[0]).to_list()], head.get_column(head.columns[1]).to_list())
+    def add_frame(self, frame: pl.DataFrame, scale: float = 1.0) -> None:
+        """A frame of (key, count) columns; only its ``TOP_CAP`` largest are kept by name. With
+        ``scale`` (a sample's counts), the counts are scaled up and marked estimated."""
+        key, count = frame.columns
+        if scale != 1.0:
+            frame = frame.with_columns((pl.col(count) * scale).round().cast(pl.Int64))
+            self.estimated = True
+        head = frame.top_k(TOP_CAP, by=[count, key], reverse=[False, True])
+        self.other += int(frame.get_column(count).sum()) - int(head.get_column(count).sum())
+        self.add([str(k) for k in head.get_column(key).to_list()], head.get_column(count).to_list())
 
     def merge(self, other: Counts) -> None:
         self.other += other.other
+        self.estimated = self.estimated or other.estimated
         self.add(list(other.items), list(other.items.values()))
 
     def total(self) -> int:
@@ -64,11 +76,11 @@ class Counts:
         return sorted(self.items.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"items": dict(self.top(TOP_CAP)), "other": self.other}
+        return {"items": dict(self.top(TOP_CAP)), "other": self.other, "estimated": self.estimated}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Counts:
-        return cls(dict(data.get("items", {})), int(data.get("other", 0)))
+        return cls(dict(data.get("items", {})), int(data.get("other", 0)), bool(data.get("estimated", False)))
 
 
 @dataclass(slots=True)
@@ -138,17 +150,23 @@ class ColumnProfile:
         if counted.height == 0:
             return
         v, n = pl.col("v"), pl.col("n")
-        self.distinct.add(counted["v"].hash(seed=0))
-        self.values.add_frame(counted)
+        counted = counted.with_columns(v.hash(seed=0).alias("h"))
+        self.distinct.add(counted["h"])
+        self.values.add_frame(counted.select("v", "n"))
         length = pl.min_horizontal(v.str.len_chars(), pl.lit(MAX_LENGTH_BIN + 1)).cast(pl.Utf8)
         self.lengths.add_frame(counted.group_by(length.alias("len")).agg(n.sum()))
-        self.patterns.add_frame(counted.group_by(pattern_expr(v).alias("p")).agg(n.sum()))
+        # Patterns cost a pass over every character: past SAMPLE_DISTINCT distinct values in the
+        # chunk, of a uniform sample of them (the smallest hashes), scaled up to the chunk's count.
+        sample = counted.top_k(SAMPLE_DISTINCT, by="h", reverse=True) if counted.height > SAMPLE_DISTINCT else counted
+        scale = 1.0 if sample is counted else int(counted["n"].sum()) / int(sample["n"].sum())
+        self.patterns.add_frame(sample.group_by(pattern_expr(v).alias("p")).agg(n.sum()), scale)
 
-    def add_facet(self, name: str, values: pl.Series) -> None:
-        """Count the non-null ``values`` of one facet (a country, a domain, "present"...)."""
+    def add_facet(self, name: str, values: pl.Series, scale: float = 1.0) -> None:
+        """Count the non-null ``values`` of one facet (a country, a domain, "present"...); ``scale``:
+        the values are of a sample of the chunk's rows, one in ``scale``."""
         counted = values.drop_nulls().value_counts(name="n")
         if counted.height:
-            self.facets.setdefault(name, Counts()).add_frame(counted)
+            self.facets.setdefault(name, Counts()).add_frame(counted, scale)
 
     def merge(self, other: ColumnProfile) -> None:
         self.rows += other.rows
@@ -195,15 +213,23 @@ class ColumnProfile:
         )
 
 
+_ASCII_CLASSES = (
+    list(string.ascii_uppercase + string.ascii_lowercase + string.digits), ["A"] * 26 + ["a"] * 26 + ["9"] * 10
+)
+
+
 def pattern_expr(text: pl.Expr) -> pl.Expr:
     """Character classes: upper-case letters -> A, lower-case -> a, digits -> 9, the rest kept
-    ("John Smith" -> "Aaaa Aaaaa", "(415) 555-0100" -> "(999) 999-9999"); cut after PATTERN_CHARS."""
+    ("John Smith" -> "Aaaa Aaaaa", "(415) 555-0100" -> "(999) 999-9999"); cut after PATTERN_CHARS.
+    ASCII in one Aho-Corasick pass; other letters and digits by Unicode class."""
     cut = pl.when(text.str.len_chars() > PATTERN_CHARS).then(
         text.str.slice(0, PATTERN_CHARS) + pl.lit("…")
     ).otherwise(text)
-    return cut.str.replace_all(r"\d", "9").str.replace_all(r"\p{Lu}|\p{Lt}", "A").str.replace_all(
+    ascii_done = cut.str.replace_many(*_ASCII_CLASSES)
+    unicode = ascii_done.str.replace_all(r"\d", "9").str.replace_all(r"\p{Lu}|\p{Lt}", "A").str.replace_all(
         r"\p{Ll}|\p{Lm}|\p{Lo}", "a"
     )
+    return pl.when(cut.str.contains(r"[^\x00-\x7f]")).then(unicode).otherwise(ascii_done)
 
 
 Profile = dict[str, ColumnProfile]  # by column key, in file order
