@@ -165,7 +165,7 @@ class FilePreview(QWidget):
             note_row.addWidget(sheet_label)
             note_row.addWidget(self.sheet_combo)
         top_lay.addLayout(note_row)
-        self.quick_profile = ProfileView(fit_height=False)
+        self.quick_profile = ProfileView(in_pane=False)
         self.quick_profile.set_profile(quick_profile(loaded.sample, loaded.header))
         self.top_tabs = QTabWidget()
         self.top_tabs.addTab(self.sample_view, "Rows")

@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from normdesk.engine.profile import ColumnProfile, profile_to_dict
 
@@ -55,13 +63,13 @@ def _set_rows(table: QTableWidget, rows: list[list[str]]) -> None:
 class ProfileView(QWidget):
     """``set_profile(report["profile"], report["columns"])``; selecting a column shows its details."""
 
-    def __init__(self, parent: QWidget | None = None, fit_height: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None, in_pane: bool = True) -> None:
         super().__init__(parent)
-        self.fit_height = fit_height  # as tall as its rows (in a scrolling pane), else as laid out
+        self.in_pane = in_pane  # a narrow scrolling pane: tables stacked, as tall as their rows
         self.columns = _table(["Column", "Filled", "Distinct", "Valid", "Top pattern"])
         self.detail = _table(["Of the selected column", "Count"])
         self.detail.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        lay = QHBoxLayout(self)
+        lay = QVBoxLayout(self) if in_pane else QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.columns, 3)
         lay.addWidget(self.detail, 2)
@@ -79,9 +87,9 @@ class ProfileView(QWidget):
             rows.append([p["header"], _pct(filled, p["rows"]), ("" if p["distinct_exact"] else "~") + f"{p['distinct']:,}",
                          valid, patterns[0][0] if patterns else ""])
         _set_rows(self.columns, rows)
-        if self.fit_height:
-            height = self.columns.horizontalHeader().height() + 22 * len(rows) + 6
-            self.setFixedHeight(min(max(height, 120), 260))
+        if self.in_pane:
+            self.columns.setFixedHeight(self.columns.horizontalHeader().height() + 22 * len(rows) + 6)
+            self.detail.setFixedHeight(self.detail.horizontalHeader().height() + 22 * 10 + 6)
         if rows:
             self.columns.selectRow(0)
         else:
