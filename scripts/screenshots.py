@@ -188,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         window.details.stack.currentWidget().verticalScrollBar().setValue(0)
         settle(app)
         window.grab().save(str(args.out / "main_window_sync.png"))
+        window.details.profile.columns.selectRow(2)
+        window.details.stack.currentWidget().ensureWidgetVisible(window.details.profile)
+        settle(app)
+        window.grab().save(str(args.out / "main_window_profile.png"))
 
         s3_dialog = window.open_from_s3()
         wait(app, lambda: s3_dialog.list_button.isEnabled())
@@ -215,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         wait(app, lambda: preview.after_model.columnCount() == 4)
         settle(app, 0.5)
         dialog.grab().save(str(args.out / "preview_dialog.png"))
+        preview.top_tabs.setCurrentIndex(1)
+        preview.quick_profile.columns.selectRow(2)
+        settle(app)
+        dialog.grab().save(str(args.out / "preview_dialog_profile.png"))
         dialog.reject()
 
         settings = SettingsDialog(Settings(), window)

@@ -32,3 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
              "libfontconfig1 libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0)" >&2
     fi
 fi
+# The quality report's browser test renders the HTML in headless Chromium (skipped without it).
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing chromium (headless, for the quality report's browser test)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

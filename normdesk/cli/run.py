@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "default: the check_mx setting, off)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--report", metavar="REPORT.html",
+                   help="also write a data quality report: .html (self-contained, with charts) or .json")
     p.set_defaults(func=cmd_run)
 
 
@@ -69,6 +71,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         plan = plan_from_detection(detect_file(args.file, args.sheet), overrides, **options)
     if args.save_plan:
         plan.save(args.save_plan)
+    if args.report:
+        from normdesk.engine.quality_report import check_report_path
+
+        check_report_path(args.report)  # before the run: a missing extra or a bad suffix fails fast
     bar = TerminalProgress(enabled=sys.stderr.isatty() and not args.json)
     try:
         with bar.catch_interrupt():
@@ -78,6 +84,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("normdesk: cancelled; no output was written", file=sys.stderr)
         return EXIT_CANCELLED
     bar.finish()
+    if args.report:
+        from normdesk.engine.quality_report import write_report
+
+        write_report(report, args.report, args.file)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report.summary())
     return EXIT_OK
 

@@ -52,11 +52,11 @@ def _yield_to_the_desktop() -> None:
         kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), 0x4000)  # BELOW_NORMAL_PRIORITY_CLASS
 
 
-def _init_worker(parent_pid: int, plan: dict, columns: list[str], header: list[str]) -> None:
+def _init_worker(parent_pid: int, plan: dict, columns: list[str], header: list[str], profile: bool) -> None:
     global _transform
     _die_with_parent(parent_pid)
     _yield_to_the_desktop()
-    _transform = ChunkTransform(Plan.from_dict(plan), columns, header)
+    _transform = ChunkTransform(Plan.from_dict(plan), columns, header, profile)
 
 
 def _run_chunk(chunk: pl.DataFrame, first_row: int) -> Result:
@@ -68,7 +68,7 @@ class ChunkRunner:
     """``map(chunks)`` yields each chunk's result in input order, with ``workers + 1`` in flight
     (each worker busy, one queued): enough to keep the cores fed, little enough to keep memory flat."""
 
-    def __init__(self, plan: Plan, columns: list[str], header: list[str], workers: int) -> None:
+    def __init__(self, plan: Plan, columns: list[str], header: list[str], workers: int, profile: bool = True) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
@@ -76,10 +76,10 @@ class ChunkRunner:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(os.getpid(), plan.to_dict(), columns, header),
+                initargs=(os.getpid(), plan.to_dict(), columns, header, profile),
             )
         else:
-            self._local = ChunkTransform(plan, columns, header)
+            self._local = ChunkTransform(plan, columns, header, profile)
 
     def map(self, chunks: Iterable[tuple[pl.DataFrame, int]]) -> Iterator[Result]:
         if self._pool is None:

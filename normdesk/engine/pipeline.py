@@ -71,6 +71,7 @@ def run_file(
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     workers: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    profile: bool = True,
 ) -> Report:
     """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
 
@@ -79,6 +80,7 @@ def run_file(
     resumed: the run starts over from row 1, logs INPUT_CHANGED and sets ``report.input_changed``. Raises InputError, OutputError or Cancelled, after removing the part file.
     Any other exception (a kill, KeyboardInterrupt, an error raised by a callback) leaves the
     part file and the last checkpoint in place, so the run can resume from there.
+    ``profile=False`` leaves out the column profiles (``report.profile``), to measure their cost.
     """
     started = time.monotonic()
     progress = progress or NoProgress()
@@ -108,7 +110,7 @@ def run_file(
         if workers is None:
             workers = default_workers() if source_path.stat().st_size >= PARALLEL_MIN_BYTES else 0
         writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
-        runner = ChunkRunner(plan, source.columns, source.header, workers)
+        runner = ChunkRunner(plan, source.columns, source.header, workers, profile)
         try:
             read_at: deque[tuple[float, int]] = deque()  # how far the input was read when each chunk was
             numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_at,
@@ -121,7 +123,7 @@ def run_file(
                 fraction, offset = read_at.popleft()
                 if on_checkpoint is not None:
                     ident = prints.identity(offset)
-                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict(), ident.size,
+                    on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict(state=True), ident.size,
                                              ident.mtime_ns, ident.fingerprint, ident.offset))
                 progress.update(rows_done, fraction)
                 if progress.cancelled():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from normdesk.engine.profile import ColumnProfile, Profile, merge_profiles, profile_from_dict, profile_to_dict
 from normdesk.engine.types import Outcome
 
 MAX_INVALID_SAMPLES = 50
@@ -48,6 +49,7 @@ class Report:
     columns: dict[str, ColumnReport] = field(default_factory=dict)
     invalid_samples: list[dict[str, Any]] = field(default_factory=list)
     data_versions: dict[str, str] = field(default_factory=dict)  # lists checked against: {"disposable-email-domains": "0.0.293"}
+    profile: Profile = field(default_factory=dict)  # every input column's profile, by column key
 
     def add_chunk(self, chunk: ChunkCounts) -> None:
         self.total_rows += chunk.rows
@@ -59,15 +61,22 @@ class Report:
             self.formula_cells[name] = self.formula_cells.get(name, 0) + n
         room = MAX_INVALID_SAMPLES - len(self.invalid_samples)
         self.invalid_samples.extend(chunk.invalid_samples[:room])
+        merge_profiles(self.profile, chunk.profile)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, state: bool = False) -> dict[str, Any]:
+        """JSON-able; ``state`` adds what resuming needs (the distinct-value sketches)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("columns", "profile")}
+        data["invalid_samples"] = [dict(s) for s in self.invalid_samples]
+        data["columns"] = {name: asdict(col) for name, col in self.columns.items()}
+        data["profile"] = profile_to_dict(self.profile, state)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         data = dict(data)
         columns = {name: ColumnReport(**col) for name, col in data.pop("columns", {}).items()}
-        return cls(columns=columns, **data)
+        profile = profile_from_dict(data.pop("profile", {}))
+        return cls(columns=columns, profile=profile, **data)
 
     def summary(self) -> str:
         """A readable multi-line report for a terminal."""
@@ -120,3 +129,4 @@ class ChunkCounts:
     invalid_samples: list[dict[str, Any]]
     formula_cells: dict[str, int] = field(default_factory=dict)
     warning_kinds: dict[str, dict[str, int]] = field(default_factory=dict)  # per column
+    profile: dict[str, ColumnProfile] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from normdesk.engine.formulas import protect, risky
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
 from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE, warning_kinds
 from normdesk.engine.plan import Plan
+from normdesk.engine.profile import FACET_ROWS, ColumnProfile
 from normdesk.engine.report import MAX_INVALID_SAMPLES, ChunkCounts
 from normdesk.engine.types import Outcome
 
@@ -55,8 +56,9 @@ def data_versions(plan: Plan, columns: list[str]) -> dict[str, str]:
 
 
 class ChunkTransform:
-    def __init__(self, plan: Plan, columns: list[str], header: list[str]) -> None:
+    def __init__(self, plan: Plan, columns: list[str], header: list[str], profile: bool = True) -> None:
         options = normalize_options(plan)
+        self.profile = profile  # also profile every column (see engine/profile.py)
         self.columns = columns
         self.labels = dict(zip(columns, header))
         self.normalizers: dict[str, Normalizer] = {
@@ -71,14 +73,20 @@ class ChunkTransform:
         """``first_row``: 1-based data-row number of the chunk's first row (for invalid samples)."""
         out: dict[str, pl.Series] = {}
         reasons, invalid_flags, outcomes, kinds, samples = [], [], {}, {}, []
+        profiles: dict[str, ColumnProfile] = {}
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
         for key in self.columns:
             values = chunk.get_column(key)
             norm = self.normalizers.get(key)
+            if self.profile:
+                profiles[key] = ColumnProfile(self.labels[key], norm.type.value if norm else None)
+                profiles[key].add_values(values)
             if norm is None:
                 out[key] = values
                 continue
             result = norm.normalize(values)
+            if self.profile:
+                _profile_typed(profiles[key], norm, result)
             out[key] = result.get_column(VALUE).rename(key)
             for suffix in norm.components():
                 out[f"{key}{_SEP}{suffix}"] = result.get_column(suffix)
@@ -112,6 +120,7 @@ class ChunkTransform:
             invalid_samples=sorted(samples, key=lambda item: item["row"])[:MAX_INVALID_SAMPLES],
             formula_cells=formula_cells,
             warning_kinds=kinds,
+            profile=profiles,
         )
         return frame, counts
 
@@ -130,3 +139,14 @@ class ChunkTransform:
             {"row": row, "column": column, "value": value, "reason": why}
             for row, value, why in picked.head(MAX_INVALID_SAMPLES).iter_rows()
         ]
+
+
+def _profile_typed(profile: ColumnProfile, norm: Normalizer, result: pl.DataFrame) -> None:
+    """The reasons of a typed column's invalid values (all counted), and the facets of its valid ones."""
+    reasons = result.get_column(REASON).drop_nulls()
+    if reasons.len():
+        profile.reasons.add_frame(reasons.value_counts(name="n"))
+    step = -(-result.height // FACET_ROWS)  # facets of every step-th row: a bounded cost per chunk
+    sample = result.gather_every(step) if step > 1 else result
+    for name, values in norm.facets(sample).items():
+        profile.add_facet(name, values, result.height / sample.height if step > 1 else 1.0)

@@ -62,6 +62,17 @@ def conversion_error(err: Exception, path: Path, needed: int) -> InputError | Ou
     return os_error(OSError(errno.ENOSPC if full else None, text), path)
 
 
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a part file beside ``path``, then rename it over ``path``."""
+    part = new_part_path(path)
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    except OSError as err:
+        part.unlink(missing_ok=True)
+        raise os_error(err, path) from None
+
+
 class PartWriter:
     """Appends chunks to the CSV part file; ``sync()`` makes what was written durable."""
 

@@ -1,4 +1,5 @@
-"""The details of the selected job: per-column chart, invalid samples, the plan, open buttons."""
+"""The details of the selected job: per-column chart, column profile, invalid samples, the plan,
+open buttons and "Export report..." (the HTML quality report)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -21,7 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from normdesk.engine.errors import NormdeskError
+from normdesk.engine.quality_report import write_report
+from normdesk.engine.report import Report
 from normdesk.gui.column_chart import ColumnChart
+from normdesk.gui.profile_view import ProfileView
 from normdesk.gui.job_model import duration_of, format_duration, status_of, sync_of, sync_sentence
 from normdesk.settings import DEFAULTS
 
@@ -145,12 +152,18 @@ class JobDetails(QWidget):
         self.retry_upload_button.clicked.connect(lambda: self.retry_upload.emit(self._job.id))
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.folder_button)
+        self.export_button = QPushButton("Export report...")
+        self.export_button.setToolTip("Save this job's data quality report as one HTML file (charts included)")
+        self.export_button.clicked.connect(self._ask_export)
         buttons.addWidget(self.retry_upload_button)
+        buttons.addWidget(self.export_button)
         buttons.addStretch(1)
 
         self.formula_note = QLabel(wordWrap=True, styleSheet=_WARNING)
         self.chart_title = _section("Columns")
         self.chart = ColumnChart()
+        self.profile_title = _section("Column profile")
+        self.profile = ProfileView()
         self.invalid_title = _section("Invalid values (sample)")
         self.invalid_table = _table(["Row", "Column", "Value", "Reason"])
         self.plan_title = _section("Plan")
@@ -162,7 +175,7 @@ class JobDetails(QWidget):
         lay.addWidget(self.title)
         lay.addLayout(self.facts)
         lay.addLayout(buttons)
-        for widget in (self.formula_note, self.chart_title, self.chart, self.invalid_title, self.invalid_table,
+        for widget in (self.formula_note, self.chart_title, self.chart, self.profile_title, self.profile, self.invalid_title, self.invalid_table,
                        self.plan_title, self.plan_table, self.plan_options):
             lay.addWidget(widget)
         lay.addStretch(1)
@@ -217,6 +230,11 @@ class JobDetails(QWidget):
         self.chart.set_columns(columns)
         for widget in (self.chart_title, self.chart):
             widget.setVisible(bool(columns))
+        profile = report.get("profile") or {}
+        self.profile.set_profile(profile, columns)
+        for widget in (self.profile_title, self.profile):
+            widget.setVisible(bool(profile))
+        self.export_button.setEnabled(status == "completed" and bool(profile))
         samples = report.get("invalid_samples") or []
         _fill(self.invalid_table, [[f"{s.get('row', ''):,}" if isinstance(s.get("row"), int) else str(s.get("row", "")),
                                     str(s.get("column", "")), str(s.get("value", "")), str(s.get("reason", ""))]
@@ -240,3 +258,17 @@ class JobDetails(QWidget):
         )
         for widget in (self.plan_title, self.plan_options):
             widget.setVisible(bool(plan))
+
+    def export_report(self, path: str | Path) -> Path:
+        """Write the shown job's quality report to ``path`` (.html or .json)."""
+        return write_report(Report.from_dict(self._job.report), path, self._job.input_path or self._job.input_key)
+
+    def _ask_export(self) -> None:
+        suggested = Path(self._job.output_path or self._job.input_path or "report").with_suffix(".report.html")
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", str(suggested), "HTML report (*.html);;JSON (*.json)")
+        if not path:
+            return
+        try:
+            self.export_report(path)
+        except NormdeskError as err:
+            QMessageBox.warning(self, "Export report", str(err))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,6 +32,7 @@ from normdesk.engine import FileDetection, Plan, detect_columns, open_source, pl
 from normdesk.engine.normalize import NormalizeOptions, make_normalizer
 from normdesk.engine.types import Outcome
 from normdesk.gui.column_plan_model import CHOICE_ROLE, ColumnPlanModel, PreviewColumn, TypeDelegate, choice_label
+from normdesk.gui.profile_view import ProfileView, quick_profile
 from normdesk.gui.rows_model import RowsModel
 from normdesk.gui.tasks import run_task
 from normdesk.settings import DEFAULTS
@@ -164,7 +166,12 @@ class FilePreview(QWidget):
             note_row.addWidget(sheet_label)
             note_row.addWidget(self.sheet_combo)
         top_lay.addLayout(note_row)
-        top_lay.addWidget(self.sample_view)
+        self.quick_profile = ProfileView(in_pane=False)
+        self.quick_profile.set_profile(quick_profile(loaded.sample, loaded.header))
+        self.top_tabs = QTabWidget()
+        self.top_tabs.addTab(self.sample_view, "Rows")
+        self.top_tabs.addTab(self.quick_profile, f"Quick profile ({loaded.sample.height:,} rows)")
+        top_lay.addWidget(self.top_tabs)
 
         cols = QWidget()
         cols_lay = QVBoxLayout(cols)

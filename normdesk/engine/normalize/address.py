@@ -28,7 +28,7 @@ from typing import Iterable, Mapping
 import polars as pl
 import usaddress
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, presence, valid_rows
 from normdesk.engine.normalize.usps import (
     DIRECTIONALS,
     PO_BOX,
@@ -393,3 +393,10 @@ class AddressNormalizer(Normalizer):
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
         return render(self.parts(stripped), self.part == "street")
 
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        valid = valid_rows(result)
+        facets = {"unit": valid.select(presence(pl.col("line2"), "unit")).to_series()}
+        if self.part != "street":
+            facets["state"] = valid.get_column("state")
+            facets["ZIP"] = valid.select(presence(pl.col("zip"), "ZIP")).to_series()
+        return facets

@@ -106,6 +106,16 @@ def _guarded(compute: Callable[[str], tuple[str | None, ...]], width: int, text:
         return (None,) * (width - 1) + (f"could not be parsed ({type(err).__name__})",)
 
 
+def valid_rows(result: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a ``normalize`` result whose value is valid (changed or already clean)."""
+    return result.filter(pl.col(OUTCOME).is_in([Outcome.CHANGED, Outcome.UNCHANGED]))
+
+
+def presence(values: pl.Expr, label: str) -> pl.Expr:
+    """``"with LABEL"`` where ``values`` is set, else ``"no LABEL"`` (a facet of what is present)."""
+    return pl.when(values.is_not_null()).then(pl.lit(f"with {label}")).otherwise(pl.lit(f"no {label}"))
+
+
 class Normalizer(ABC):
     """One column type. Instances are cheap, hold a cache, and live in one process."""
 
@@ -122,6 +132,11 @@ class Normalizer(ABC):
 
     def data_versions(self) -> dict[str, str]:
         """Versions of the data lists this normalizer checks against, for the run report."""
+        return {}
+
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        """Facets of the valid values of a ``normalize`` result, by name (``"domain"``: one value
+        per valid row, null to skip), for the column's profile."""
         return {}
 
     @abstractmethod

@@ -25,7 +25,7 @@ import polars as pl
 from email_validator import EmailNotValidError
 
 from normdesk.engine.normalize import email_checks
-from normdesk.engine.normalize.base import REASON, VALUE, WARNING, WARNING_SEP, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, WARNING, WARNING_SEP, Normalizer, map_distinct, valid_rows
 from normdesk.engine.types import ColumnType
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -113,3 +113,6 @@ class EmailNormalizer(Normalizer):
 
     def data_versions(self) -> dict[str, str]:
         return email_checks.data_versions()
+
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        return {"domain": valid_rows(result).get_column(VALUE).str.extract(r"@([^@]+)$", 1)}

@@ -51,7 +51,7 @@ import polars as pl
 from nameparser import HumanName
 from nameparser.config import Constants
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, word_list
+from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, valid_rows, word_list
 from normdesk.engine.types import ColumnType
 
 COMPONENTS = ("title", "first", "middle", "last", "suffix")
@@ -430,3 +430,14 @@ class NameNormalizer(Normalizer):
               for f in fields if f != REASON],
             pl.when(pl.lit(ok)).then(None).otherwise(pl.col(REASON)).alias(REASON),
         )
+
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        if self.part is not None:
+            return {}
+        valid = valid_rows(result)
+        present = [pl.when(pl.col(c).is_not_null()).then(pl.lit(c)) for c in COMPONENTS]
+        return {
+            "parts present": valid.select(pl.concat_list(present).explode()).to_series(),
+            "title": valid.get_column("title"),
+            "suffix": valid.get_column("suffix"),
+        }

@@ -29,7 +29,7 @@ from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, _test_number_length
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, map_distinct, presence, valid_rows
 from normdesk.engine.types import ColumnType
 
 EXT = "ext"
@@ -206,14 +206,19 @@ def fast_normalize(stripped: pl.Series, region: str) -> pl.DataFrame:
 def _split_international(frame: pl.DataFrame) -> pl.DataFrame:
     """``+CC rest``: the calling code _extract_country_code would take, and its main region."""
     d = pl.col("d")
-    cc = pl.when(d.str.slice(0, 1).is_in(_CC_BY_LEN[1])).then(d.str.slice(0, 1))
-    for k in (2, 3):
-        cc = cc.when(d.str.slice(0, k).is_in(_CC_BY_LEN[k])).then(d.str.slice(0, k))
-    frame = frame.filter(d.str.len_chars() > 2).with_columns(cc.alias("cc"))
+    frame = frame.filter(d.str.len_chars() > 2).with_columns(_calling_code(d).alias("cc"))
     frame = frame.join(_CC, on="cc", how="inner")  # drops unknown codes; meta null: non-geographic
     return frame.filter(pl.col("meta").is_not_null()).select(
         "i", EXT, "cc", "meta", d.str.slice(pl.col("cc").str.len_chars()).alias("rest")
     )
+
+
+def _calling_code(digits: pl.Expr) -> pl.Expr:
+    """The shortest known calling code at the start of ``digits`` (as _extract_country_code takes it)."""
+    cc = pl.when(digits.str.slice(0, 1).is_in(_CC_BY_LEN[1])).then(digits.str.slice(0, 1))
+    for k in (2, 3):
+        cc = cc.when(digits.str.slice(0, k).is_in(_CC_BY_LEN[k])).then(digits.str.slice(0, k))
+    return cc
 
 
 def _split_national(frame: pl.DataFrame, home: _Region) -> pl.DataFrame:
@@ -263,18 +268,20 @@ def _finish(group: pl.DataFrame) -> pl.DataFrame:
 
 
 def _valid_numbers(numbers: pl.DataFrame, regions: list[_Region]) -> pl.DataFrame:
-    """Rows is_valid_number accepts: the region region_code_for_number picks, then its check.
+    """Rows is_valid_number accepts, with the region region_code_for_number picks (``region``).
 
     With several regions on one calling code, the first region whose leading digits match the
     number, or (without leading digits) that finds it valid, is the number's region.
     """
     nsn = pl.col("nsn")
     if len(regions) == 1:
-        return numbers.filter(regions[0].is_valid(nsn))
+        return numbers.filter(regions[0].is_valid(nsn)).with_columns(pl.lit(regions[0].code).alias("region"))
+    regions = list(regions)
     valid, pending = [], numbers
     while regions and regions[0].leading_digits is None:  # the main region first, on every row
-        checked = pending.with_columns(regions.pop(0).is_valid(nsn).alias("ok"))
-        valid.append(checked.filter("ok").drop("ok"))
+        region = regions.pop(0)
+        checked = pending.with_columns(region.is_valid(nsn).alias("ok"))
+        valid.append(checked.filter("ok").drop("ok").with_columns(pl.lit(region.code).alias("region")))
         pending = checked.filter(~pl.col("ok")).drop("ok")
     choice = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
     for k, region in enumerate(regions):  # then the others, on the few rows left
@@ -282,10 +289,72 @@ def _valid_numbers(numbers: pl.DataFrame, regions: list[_Region]) -> pl.DataFram
         picks = nsn.str.contains(f"^(?:{region.leading_digits})") if by_digits else region.is_valid(nsn)
         choice = choice.when(picks).then(pl.lit(k if by_digits else -1 - k, pl.Int32))
     chosen = pending.with_columns(choice.alias("r")).filter(pl.col("r").is_not_null())
-    valid.append(chosen.filter(pl.col("r") < 0).drop("r"))  # picked because valid there
+    codes = pl.Series([region.code for region in regions], dtype=pl.Utf8)
+    valid.append(chosen.filter(pl.col("r") < 0).with_columns(  # picked because valid there
+        pl.lit(codes).gather(-1 - pl.col("r")).alias("region")).drop("r"))
     for (k,), rows in chosen.filter(pl.col("r") >= 0).partition_by("r", as_dict=True).items():
-        valid.append(rows.filter(regions[k].is_valid(nsn)).drop("r"))
+        valid.append(rows.filter(regions[k].is_valid(nsn)).drop("r").with_columns(pl.lit(regions[k].code).alias("region")))
     return pl.concat(valid)
+
+
+
+
+@lru_cache(maxsize=None)
+def _kind_expr(code: str) -> pl.Expr:
+    """The number type phonenumbers' _number_type_helper gives a national number ``nsn`` of a region."""
+    meta = PhoneMetadata.metadata_for_region(code)
+    nsn = pl.col("nsn")
+    n = nsn.str.len_chars()
+
+    def hit(desc) -> pl.Expr:
+        if desc is None or not desc.national_number_pattern:
+            return pl.lit(False)
+        return _matches_desc(nsn, n, tuple(desc.possible_length), desc.national_number_pattern)
+
+    general = meta.general_desc
+    kind = pl.when(~_matches_desc(nsn, n, tuple(general.possible_length), general.national_number_pattern)
+                   ).then(pl.lit("unknown"))
+    for name in _TYPES:
+        kind = kind.when(hit(getattr(meta, name))).then(pl.lit(name.replace("_", " ")))
+    fixed, mobile = hit(meta.fixed_line), hit(meta.mobile)
+    both = pl.lit(True) if meta.same_mobile_and_fixed_line_pattern else mobile
+    kind = kind.when(fixed & both).then(pl.lit("fixed line or mobile")).when(fixed).then(pl.lit("fixed line"))
+    return kind.when(mobile).then(pl.lit("mobile")).otherwise(pl.lit("unknown"))
+
+
+def library_facets(e164: str) -> tuple[str | None, str | None, None]:
+    """(region, number type) of a valid E.164 number straight from phonenumbers."""
+    number = phonenumbers.parse(e164, None)
+    kind = phonenumbers.PhoneNumberType.to_string(phonenumbers.number_type(number))
+    return phonenumbers.region_code_for_number(number), kind.lower().replace("_", " "), None
+
+
+def number_facets(e164: pl.Series, cache: DistinctCache | None = None) -> dict[str, pl.Series]:
+    """Country (region) and number type of valid E.164 numbers (nulls skipped), as phonenumbers'
+    ``region_code_for_number`` and ``number_type`` give them.
+
+    Calling codes with at least MIN_GROUP_ROWS numbers in the chunk are decided by polars
+    expressions over the region metadata (as the fast path does); the rest by the library, once
+    per distinct number. tests/test_profile.py proves both equal.
+    """
+    frame = pl.DataFrame({"d": e164.drop_nulls().str.strip_prefix("+")}).with_columns(_calling_code(pl.col("d")).alias("cc"))
+    frame = frame.with_columns(pl.col("d").str.slice(pl.col("cc").str.len_chars().fill_null(0)).alias("nsn"))
+    decided, rest = [], []
+    for (cc,), group in frame.partition_by("cc", as_dict=True).items():
+        regions = [r for r in map(_region, COUNTRY_CODE_TO_REGION_CODE.get(int(cc or 0), ())) if r is not None]
+        if group.height < MIN_GROUP_ROWS or not regions:
+            rest.append(group)
+            continue
+        found = _valid_numbers(group.with_row_index("i"), regions)
+        rest.append(group.with_row_index("i").join(found, on="i", how="anti").drop("i"))
+        for (code,), rows in found.partition_by("region", as_dict=True).items():
+            decided.append(rows.select(pl.col("region").alias("country"), _kind_expr(code).alias("kind")))
+    if rest:
+        left = pl.concat(rest)
+        slow = map_distinct(("+" + left.get_column("d")).rename("e"), library_facets, ("country", "kind", REASON), cache)
+        decided.append(slow.select("country", "kind"))
+    both = pl.concat(decided) if decided else pl.DataFrame(schema={"country": pl.Utf8, "kind": pl.Utf8})
+    return {"country": both.get_column("country"), "number type": both.get_column("kind")}
 
 
 class PhoneNormalizer(Normalizer):
@@ -297,6 +366,7 @@ class PhoneNormalizer(Normalizer):
     def __init__(self, options, part=None) -> None:
         super().__init__(options, part)
         self.region = home_region(options.country).code
+        self.facet_cache = DistinctCache()
 
     def components(self) -> tuple[str, ...]:
         return (EXT,)
@@ -316,3 +386,9 @@ class PhoneNormalizer(Normalizer):
                 REASON: slow[REASON],
             }
         )
+
+    def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
+        valid = valid_rows(result)
+        facets = number_facets(valid.get_column(VALUE), self.facet_cache)
+        facets["extension"] = valid.select(presence(pl.col(EXT), "extension")).to_series()
+        return facets
