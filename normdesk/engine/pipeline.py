@@ -7,7 +7,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import polars as pl
 
@@ -19,6 +19,9 @@ from normdesk.engine.reader import Source, open_source
 from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
+
+if TYPE_CHECKING:
+    from normdesk.engine.cluster import ClusterRunner
 
 CHUNK_ROWS = 20_000
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -51,6 +54,7 @@ def run_file(
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     workers: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    cluster: str | None = None,
 ) -> Report:
     """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
 
@@ -58,6 +62,10 @@ def run_file(
     or not at all. Raises InputError, OutputError or Cancelled, after removing the part file.
     Any other exception (a kill, KeyboardInterrupt, an error raised by a callback) leaves the
     part file and the last checkpoint in place, so the run can resume from there.
+
+    ``cluster`` (a scheduler address, ``tcp://HOST:PORT``) runs the chunks on a Dask cluster instead
+    of local worker processes (``workers`` is then ignored); an unreachable or mismatched cluster
+    raises ``ClusterError`` before anything is written.
     """
     started = time.monotonic()
     progress = progress or NoProgress()
@@ -78,10 +86,12 @@ def run_file(
         else:
             part, rows_done = Path(checkpoint.part_path), checkpoint.rows_done
             resume_at, report = checkpoint.out_bytes, Report.from_dict(checkpoint.report)
-        if workers is None:
-            workers = default_workers() if source_path.stat().st_size >= PARALLEL_MIN_BYTES else 0
-        writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
-        runner = ChunkRunner(plan, source.columns, source.header, workers)
+        runner = _runner(plan, source, workers, cluster)
+        try:
+            writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
+        except BaseException:
+            runner.close()
+            raise
         try:
             read_fractions: deque[float] = deque()  # how far the input was read when each chunk was
             numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_fractions)
@@ -115,6 +125,17 @@ def run_file(
     return report
 
 
+def _runner(plan: Plan, source: Source, workers: int | None, cluster: str | None) -> ChunkRunner | ClusterRunner:
+    """Where the chunks run: on the cluster, in worker processes, or (small files) in this process."""
+    if cluster:
+        from normdesk.engine.cluster import ClusterRunner
+
+        return ClusterRunner(cluster, plan, source.columns, source.header)
+    if workers is None:
+        workers = default_workers() if source.path.stat().st_size >= PARALLEL_MIN_BYTES else 0
+    return ChunkRunner(plan, source.columns, source.header, workers)
+
+
 def _numbered(
     chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_fractions: deque[float]
 ) -> Iterator[tuple[pl.DataFrame, int]]:
@@ -127,7 +148,7 @@ def _numbered(
         first += chunk.height
 
 
-def _discard(runner: ChunkRunner, writer: PartWriter, part: Path) -> None:
+def _discard(runner: ChunkRunner | ClusterRunner, writer: PartWriter, part: Path) -> None:
     runner.close()
     writer.close()
     part.unlink(missing_ok=True)
