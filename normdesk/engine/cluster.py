@@ -105,14 +105,14 @@ def cached_plans() -> list[str]:
     return list(_local.__dict__.get("transforms", ()))
 
 
-def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
+def connect(address: str, timeout: float | None = None) -> Any:
     """A ``distributed.Client`` on ``address`` with at least one worker whose versions match ours."""
     try:
         from distributed import Client
     except ImportError:
         raise ClusterError("running on a cluster needs the cluster extra: pip install 'normdesk[cluster]'") from None
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        client = Client(address, timeout=timeout or CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise ClusterError(f"cannot reach the cluster scheduler at {address} ({_one_line(err)})") from None
     try:
