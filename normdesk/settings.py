@@ -73,6 +73,15 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    # -- run large jobs on a Dask cluster -------------------------------------------------------
+    cluster_enabled: bool = _setting(False)
+    cluster_address: str = _setting("")  # the scheduler, tcp://HOST:PORT (or tls://)
+    cluster_min_mb: float = _setting(200.0, _clamp(0.0, 10_000_000.0))  # inputs at least this large go to the cluster
+
+    def cluster_for(self, size_bytes: int) -> str | None:
+        """The cluster address a job of ``size_bytes`` runs on, or None to run it here."""
+        wanted = self.cluster_enabled and self.cluster_address.strip()
+        return self.cluster_address.strip() if wanted and size_bytes >= self.cluster_min_mb * 1e6 else None
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

@@ -160,3 +160,45 @@ def test_version_mismatches_name_the_worker_the_package_and_both_versions():
         "tcp://10.0.0.5:1 has polars 1.2.0 (here 1.3.1)",
         "tcp://10.0.0.5:1 has normdesk missing (here 0.1.0)",
     ]
+
+
+@pytest.fixture
+def queue(home):
+    from normdesk.jobs.model import Policy
+    from normdesk.jobs.queue import JobQueue
+
+    q = JobQueue(policy=Policy(max_attempts=1, backoff_s=0.0))
+    yield q
+    q.close()
+
+
+def run_queued_job(queue, source, out, plan, address, min_mb):
+    from normdesk import settings
+    from normdesk.jobs.dispatch import Dispatcher
+
+    settings.save(settings.Settings(cluster_enabled=True, cluster_address=address, cluster_min_mb=min_mb))
+    job = queue.submit(source, out, plan=plan)
+    d = Dispatcher(queue, concurrency=1, start_rate=1e9, workers=0, chunk_rows=CHUNK)
+    d.open()
+    try:
+        return job, d.run(d.claim())
+    finally:
+        d.close()
+
+
+def test_a_job_over_the_threshold_runs_on_the_cluster(cluster, client, contacts, plan, tmp_path, queue):
+    local_run(contacts, plan, tmp_path / "local.csv")
+    recorded = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.transition_log))
+    _, done = run_queued_job(queue, contacts, tmp_path / "job.csv", plan, cluster.scheduler_address, 0.1)
+    assert done.status.value == "completed"
+    assert (tmp_path / "job.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    ran = client.run_on_scheduler(
+        lambda dask_scheduler: [str(t[0]) for t in list(dask_scheduler.transition_log)[recorded:]])
+    assert any(key.startswith(KEY_PREFIX) for key in ran)
+
+
+def test_a_job_over_the_threshold_fails_when_the_cluster_is_down(contacts, plan, tmp_path, queue, monkeypatch):
+    monkeypatch.setattr(engine_cluster, "CONNECT_TIMEOUT_S", 1.0)
+    _, done = run_queued_job(queue, contacts, tmp_path / "job.csv", plan, "tcp://127.0.0.1:9", 0.1)
+    assert done.status.value == "failed" and "cannot reach the cluster scheduler" in done.error_message
+    assert not (tmp_path / "job.csv").exists()
