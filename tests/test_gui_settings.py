@@ -115,3 +115,29 @@ def test_country_combo_finds_countries_by_name_or_code(qtbot):
     combo.setEditText("no such place")
     combo.lineEdit().editingFinished.emit()
     assert combo.country() == "FR" and combo.currentText() == "France (FR)"
+
+
+def test_dialog_sets_the_cluster_that_jobs_read(qtbot, home, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from normdesk import settings as core
+    from normdesk.gui.settings_dialog import SettingsDialog
+    from normdesk.gui.settings_store import save_settings
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert not dialog.cluster_address.isEnabled()
+    dialog.cluster.setChecked(True)
+    dialog.cluster_address.setText("10.0.0.4:8786")
+    dialog.accept()
+    assert dialog.result() != SettingsDialog.DialogCode.Accepted and "tcp://HOST:PORT" in warnings[0]
+    dialog.cluster_address.setText("tcp://10.0.0.4:8786")
+    dialog.cluster_min_mb.setValue(50)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    home.mkdir(parents=True, exist_ok=True)
+    save_settings(dialog.settings())
+    effective = core.load()
+    assert effective.cluster_for(50_000_000) == "tcp://10.0.0.4:8786" and effective.cluster_for(49_999_999) is None

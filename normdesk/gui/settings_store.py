@@ -11,8 +11,10 @@ from typing import Any
 from normdesk.engine.plan import OUTPUT_FORMATS
 from normdesk.jobs.model import Policy
 from normdesk.paths import data_dir
+from normdesk.settings import Settings as _CoreSettings
 
 FILE_NAME = "settings.json"
+_CORE = _CoreSettings()  # the defaults are written once, in normdesk.settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,9 @@ class Settings:
     preserve_accents: bool = False
     output_folder: str = ""  # "" writes the output beside the input
     output_format: str = "csv"
+    cluster_enabled: bool = _CORE.cluster_enabled  # "Run large jobs on a cluster" (normdesk.settings)
+    cluster_address: str = _CORE.cluster_address
+    cluster_min_mb: float = _CORE.cluster_min_mb
 
     def clamped(self) -> Settings:
         """The same settings with every value forced into its allowed range."""
@@ -43,6 +48,9 @@ class Settings:
             preserve_accents=bool(self.preserve_accents),
             output_folder=str(self.output_folder),
             output_format=self.output_format if self.output_format in OUTPUT_FORMATS else "csv",
+            cluster_enabled=bool(self.cluster_enabled),
+            cluster_address=str(self.cluster_address).strip(),
+            cluster_min_mb=min(max(float(self.cluster_min_mb), 0.0), 10_000_000.0),
         )
 
 
