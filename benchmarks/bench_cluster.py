@@ -62,7 +62,7 @@ def main() -> None:
     out = path.with_name("out")
     out.mkdir(exist_ok=True)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=50) as cluster, \
+                      dashboard_address="127.0.0.1:0", silence_logs=50) as cluster, \
             Client(cluster.scheduler_address, set_as_default=False) as client:
         client.wait_for_workers(2)
         local = timed(lambda: run_file(path, out / "local.csv", plan, workers=2))

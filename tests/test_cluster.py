@@ -28,7 +28,7 @@ CHUNK = 250  # 3,000 rows -> 12 chunks: enough in flight to kill a worker under 
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=50) as local:
+                                  dashboard_address="127.0.0.1:0", silence_logs=50) as local:
         yield local
 
 
@@ -146,7 +146,7 @@ def test_a_dead_address_is_one_line_exit_2_and_no_output(contacts, tmp_path, cap
 
 def test_a_cluster_without_workers_is_an_error_not_a_wait(contacts, plan, tmp_path, monkeypatch):
     monkeypatch.setattr(engine_cluster, "WORKERS_TIMEOUT_S", 1.0)
-    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None,
+    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                   silence_logs=50) as empty:
         with pytest.raises(ClusterError, match="has no worker"):
             run_file(contacts, tmp_path / "out.csv", plan, cluster=empty.scheduler_address)
