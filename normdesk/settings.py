@@ -88,6 +88,15 @@ class Settings:
     watch_polling: bool = _setting(False)  # look every watch_poll_s instead of file events (forced)
     watch_poll_s: float = _setting(2.0, _clamp(0.2, 600.0))
     watch_settle_s: float = _setting(6.0, _clamp(0.5, 3600.0))  # unchanged this long: the file is complete
+    # -- run large jobs on a Dask cluster -------------------------------------------------------
+    cluster_enabled: bool = _setting(False)
+    cluster_address: str = _setting("")  # the scheduler, tcp://HOST:PORT (or tls://)
+    cluster_min_mb: float = _setting(200.0, _clamp(0.0, 10_000_000.0))  # inputs at least this large go to the cluster
+
+    def cluster_for(self, size_bytes: int) -> str | None:
+        """The cluster address a job of ``size_bytes`` runs on, or None to run it here."""
+        wanted = self.cluster_enabled and self.cluster_address.strip()
+        return self.cluster_address.strip() if wanted and size_bytes >= self.cluster_min_mb * 1e6 else None
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

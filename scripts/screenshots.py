@@ -245,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         keys.create_key()
         settle(app)
         settings.grab().save(str(args.out / "settings_dialog_api_keys.png"))
+        settings.cluster.setChecked(True)
+        settings.cluster_address.setText("tcp://10.0.0.4:8786")
+        settings.tabs.setCurrentIndex(3)
+        settle(app)
+        settings.grab().save(str(args.out / "settings_dialog_cluster.png"))
         settings.reject()
 
         import keyring

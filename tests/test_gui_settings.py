@@ -128,3 +128,28 @@ def test_the_dialog_changes_what_a_headless_worker_started_afterwards_does(qtbot
     assert [j.status.value for j in queue.list()] == ["failed", "completed"]  # retention kept the newest
     assert all((tmp_path / f"done{n}.csv").exists() for n in range(3))  # outputs belong to the user
     queue.close()
+
+
+def test_dialog_sets_the_cluster_that_jobs_read(qtbot, home, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from normdesk import settings as core
+    from normdesk.gui.settings_dialog import SettingsDialog
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert not dialog.cluster_address.isEnabled()
+    dialog.cluster.setChecked(True)
+    dialog.cluster_address.setText("10.0.0.4:8786")
+    dialog.accept()
+    assert dialog.result() != SettingsDialog.DialogCode.Accepted and "tcp://HOST:PORT" in warnings[0]
+    dialog.cluster_address.setText("tcp://10.0.0.4:8786")
+    dialog.cluster_min_mb.setValue(50)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    home.mkdir(parents=True, exist_ok=True)
+    core.save(dialog.settings())
+    effective = core.load()
+    assert effective.cluster_for(50_000_000) == "tcp://10.0.0.4:8786" and effective.cluster_for(49_999_999) is None

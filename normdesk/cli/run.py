@@ -34,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="emails: also check online that each domain takes mail (MX or A records; "
                         "default: the check_mx setting, off)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
+    p.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                   help="run the chunks on a Dask cluster (its scheduler's address) instead of this computer")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="REPORT.html",
                    help="also write a data quality report: .html (self-contained, with charts) or .json")
@@ -78,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar = TerminalProgress(enabled=sys.stderr.isatty() and not args.json)
     try:
         with bar.catch_interrupt():
-            report = run_file(args.file, output, plan, progress=bar, workers=args.workers)
+            report = run_file(args.file, output, plan, progress=bar, workers=args.workers, cluster=args.cluster)
     except Cancelled:
         bar.finish()
         print("normdesk: cancelled; no output was written", file=sys.stderr)

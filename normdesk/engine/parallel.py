@@ -12,8 +12,8 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Iterable, Iterator
 
 import polars as pl
 
@@ -64,6 +64,19 @@ def _run_chunk(chunk: pl.DataFrame, first_row: int) -> Result:
     return _transform(chunk, first_row)
 
 
+def in_order(futures: Iterable[Any], limit: int, pending: deque | None = None) -> Iterator[Any]:
+    """The results of ``futures`` (anything with ``.result()``: a concurrent or a Dask future), in
+    order, drawing the next one only while fewer than ``limit`` are in flight. ``pending`` (when
+    given) is the caller's view of the futures in flight, to cancel them."""
+    pending = deque() if pending is None else pending
+    for future in futures:
+        pending.append(future)
+        if len(pending) >= limit:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 class ChunkRunner:
     """``map(chunks)`` yields each chunk's result in input order, with ``workers + 1`` in flight
     (each worker busy, one queued): enough to keep the cores fed, little enough to keep memory flat."""
@@ -86,13 +99,8 @@ class ChunkRunner:
             for chunk, first_row in chunks:
                 yield self._local(chunk, first_row)
             return
-        pending: deque[Future[Result]] = deque()
-        for chunk, first_row in chunks:
-            pending.append(self._pool.submit(_run_chunk, chunk, first_row))
-            if len(pending) > self.workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        pool = self._pool
+        yield from in_order((pool.submit(_run_chunk, chunk, first) for chunk, first in chunks), self.workers + 1)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import polars as pl
 
@@ -23,6 +23,9 @@ from normdesk.engine.reader import Source, open_source
 from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import data_versions, output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
+
+if TYPE_CHECKING:
+    from normdesk.engine.cluster import ClusterRunner
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ def run_file(
     workers: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
     profile: bool = True,
+    cluster: str | None = None,
 ) -> Report:
     """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
 
@@ -81,6 +85,10 @@ def run_file(
     Any other exception (a kill, KeyboardInterrupt, an error raised by a callback) leaves the
     part file and the last checkpoint in place, so the run can resume from there.
     ``profile=False`` leaves out the column profiles (``report.profile``), to measure their cost.
+
+    ``cluster`` (a scheduler address, ``tcp://HOST:PORT``) runs the chunks on a Dask cluster instead
+    of local worker processes (``workers`` is then ignored); an unreachable or mismatched cluster
+    raises ``ClusterError`` before anything is written.
     """
     started = time.monotonic()
     progress = progress or NoProgress()
@@ -107,14 +115,16 @@ def run_file(
         else:
             part, rows_done = Path(checkpoint.part_path), checkpoint.rows_done
             resume_at, report = checkpoint.out_bytes, Report.from_dict(checkpoint.report)
-        if workers is None:
-            workers = default_workers() if source_path.stat().st_size >= PARALLEL_MIN_BYTES else 0
-        writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
-        runner = ChunkRunner(plan, source.columns, source.header, workers, profile)
+        runner = _runner(plan, source, workers, cluster, profile)
+        try:
+            writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
+        except BaseException:
+            runner.close()
+            raise
         try:
             read_at: deque[tuple[float, int]] = deque()  # how far the input was read when each chunk was
             numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_at,
-                                 progress if runner.workers == 0 else None)
+                                 progress if isinstance(runner, ChunkRunner) and runner.workers == 0 else None)
             for frame, counts in _crash_evidence(runner.map(numbered), lambda: rows_done + 1):
                 writer.write(frame)
                 report.add_chunk(counts)
@@ -148,6 +158,18 @@ def run_file(
     return report
 
 
+def _runner(plan: Plan, source: Source, workers: int | None, cluster: str | None,
+            profile: bool) -> ChunkRunner | ClusterRunner:
+    """Where the chunks run: on the cluster, in worker processes, or (small files) in this process."""
+    if cluster:
+        from normdesk.engine.cluster import ClusterRunner
+
+        return ClusterRunner(cluster, plan, source.columns, source.header, profile=profile)
+    if workers is None:
+        workers = default_workers() if source.path.stat().st_size >= PARALLEL_MIN_BYTES else 0
+    return ChunkRunner(plan, source.columns, source.header, workers, profile)
+
+
 def _numbered(
     chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_at: deque[tuple[float, int]],
     in_process: Progress | None,
@@ -172,7 +194,7 @@ def _crash_evidence(results: Iterator[Any], first_unwritten: Callable[[], int]) 
         raise ChunkCrashed(first_unwritten()) from None
 
 
-def _discard(runner: ChunkRunner, writer: PartWriter, part: Path) -> None:
+def _discard(runner: ChunkRunner | ClusterRunner, writer: PartWriter, part: Path) -> None:
     runner.close()
     writer.close()
     part.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
-"""The settings dialog: processing, retention, defaults, the S3 page when it is installed, API keys.
+"""The settings dialog: processing, retention, defaults, the cluster, the S3 page when it is installed,
+API keys.
 
 It edits ``normdesk.settings`` (the file every front end reads): a headless worker started afterwards,
 or one already running, uses what is saved here."""
@@ -10,12 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QCheckBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QSpinBox,
     QTabWidget,
@@ -94,6 +96,27 @@ class SettingsDialog(QDialog):
         defaults.addRow(_note("Phone numbers without a country code are read as numbers of the default country."))
         self.tabs.addTab(self._page(defaults), "Defaults")
 
+        self.cluster = QCheckBox("Run large jobs on a cluster")
+        self.cluster.setChecked(settings.cluster_enabled)
+        self.cluster_address = QLineEdit(settings.cluster_address)
+        self.cluster_address.setPlaceholderText("tcp://scheduler-host:8786")
+        self.cluster_min_mb = QDoubleSpinBox()
+        self.cluster_min_mb.setRange(0.0, 10_000_000.0)
+        self.cluster_min_mb.setDecimals(0)
+        self.cluster_min_mb.setSuffix(" MB")
+        self.cluster_min_mb.setValue(settings.cluster_min_mb)
+        for widget in (self.cluster_address, self.cluster_min_mb):
+            widget.setEnabled(self.cluster.isChecked())
+            self.cluster.toggled.connect(widget.setEnabled)
+        cluster = QFormLayout()
+        cluster.addRow("", self.cluster)
+        cluster.addRow("Scheduler address:", self.cluster_address)
+        cluster.addRow("For input files from:", self.cluster_min_mb)
+        cluster.addRow(_note("Larger files run on a Dask cluster instead of this computer, with the same output. "
+                             "The workers need normdesk[cluster] at this version (docs/CLUSTER.md). A cluster "
+                             "that cannot be reached fails the job; it never runs here silently."))
+        self.tabs.addTab(self._page(cluster), "Cluster")
+
         self.s3_page = self._s3_page()
         if self.s3_page is not None:
             self.tabs.addTab(self.s3_page, "S3")
@@ -125,6 +148,10 @@ class SettingsDialog(QDialog):
         return S3SettingsPage()
 
     def accept(self) -> None:
+        address = self.cluster_address.text().strip()
+        if self.cluster.isChecked() and not address.startswith(("tcp://", "tls://")):
+            QMessageBox.warning(self, "normdesk", "The cluster address must look like tcp://HOST:PORT or tls://HOST:PORT.")
+            return
         folder = self.folder.text().strip()
         if folder and not Path(folder).is_dir():
             QMessageBox.warning(self, "normdesk", f"The output folder does not exist: {folder}")
@@ -145,4 +172,7 @@ class SettingsDialog(QDialog):
             preserve_accents=self.accents.isChecked(),
             output_folder=self.folder.text().strip(),
             output_format=self.format.currentText(),
+            cluster_enabled=self.cluster.isChecked(),
+            cluster_address=self.cluster_address.text().strip(),
+            cluster_min_mb=self.cluster_min_mb.value(),
         ).checked()

@@ -6,6 +6,7 @@
     ChunkCrashed -> failed at once, the checkpoint kept (an engine process died on those rows)
     InputError   -> failed at once (retrying cannot help)
     OutputError  -> a failed attempt (disk full...): retried after a backoff
+    ClusterError -> (an unreachable cluster, for a job over the cluster threshold) a failed attempt
     anything else-> a failed attempt, logged with its traceback
     StoreError   -> raised: the job store cannot record anything now (the dispatcher gives the job
                     back once it can)
@@ -24,6 +25,7 @@ from normdesk.engine import (
     Cancelled, Checkpoint, ColumnPlan, ColumnType, InputError, OutputError, Plan,
     detect_file, open_source, run_file,
 )
+from normdesk import settings
 from normdesk.engine.errors import ChunkCrashed
 from normdesk.engine.pipeline import CHUNK_ROWS, INPUT_CHANGED
 from normdesk.jobs.events import EventKind, JobEvent
@@ -128,7 +130,7 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         plan = resolve_plan(job)
         report = run_file(job.input_path, job.output_path, plan, progress=progress,
                           checkpoint=resume_point(queue, job), on_checkpoint=progress.on_checkpoint,
-                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS)
+                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job))
     except StopRequested:
         return queue.release(job.id, owner)
     except LeaseLost:
@@ -154,6 +156,15 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
     if done is not None:
         queue.run_completed(done)
     return done
+
+
+def cluster_for(job: Job) -> str | None:
+    """The cluster this job runs on ("Run large jobs on a cluster", read when the job starts), or None."""
+    try:
+        size = Path(job.input_path).stat().st_size
+    except OSError:
+        return None  # the engine reports the missing input
+    return settings.load().cluster_for(size)
 
 
 def file_stat(path: str) -> dict | None:
