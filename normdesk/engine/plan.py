@@ -54,6 +54,7 @@ class Plan:
 
     columns: dict[str, ColumnPlan] = field(default_factory=dict)
     country: str = "US"
+    country_column: str | None = None  # a column naming each row's country (wins over ``country``)
     preserve_accents: bool = False
     output_format: str = "csv"
     sheet: str | None = None  # Excel input: sheet name; None is the first sheet
@@ -107,6 +108,7 @@ class Plan:
         plan = cls(
             columns=columns,
             country=str(data.get("country", "US")).upper(),
+            country_column=data.get("country_column"),
             preserve_accents=bool(data.get("preserve_accents", False)),
             output_format=str(data.get("output_format", "csv")),
             sheet=data.get("sheet"),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from normdesk.engine.country import country_of
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
 from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE
 from normdesk.engine.plan import Plan
@@ -40,11 +41,21 @@ def output_layout(plan: Plan, columns: list[str], header: list[str]) -> list[Out
     return layout
 
 
+def row_regions(countries: pl.Series) -> pl.Series:
+    """Each row's ISO country code from a country column ("Canada", "CA", "U.S.A."), else null."""
+    text = countries.cast(pl.Utf8).str.strip_chars()
+    uniq = text.drop_nulls().unique()
+    table = pl.DataFrame({"t": uniq, "code": [country_of(t) for t in uniq.to_list()]},
+                         schema={"t": pl.Utf8, "code": pl.Utf8})
+    return text.rename("t").to_frame().join(table, on="t", how="left", maintain_order="left")["code"]
+
+
 class ChunkTransform:
     def __init__(self, plan: Plan, columns: list[str], header: list[str]) -> None:
         options = NormalizeOptions(plan.country, plan.preserve_accents)
         self.columns = columns
         self.labels = dict(zip(columns, header))
+        self.country_column = plan.country_column if plan.country_column in self.labels else None
         self.normalizers: dict[str, Normalizer] = {
             key: make_normalizer(col.type, options, col.part)
             for key, col in plan.typed_columns()
@@ -56,13 +67,14 @@ class ChunkTransform:
         out: dict[str, pl.Series] = {}
         reasons, invalid_flags, outcomes, samples = [], [], {}, []
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
+        regions = row_regions(chunk.get_column(self.country_column)) if self.country_column else None
         for key in self.columns:
             values = chunk.get_column(key)
             norm = self.normalizers.get(key)
             if norm is None:
                 out[key] = values
                 continue
-            result = norm.normalize(values)
+            result = norm.normalize(values, regions)
             out[key] = result.get_column(VALUE).rename(key)
             for suffix in norm.components():
                 out[f"{key}{_SEP}{suffix}"] = result.get_column(suffix)

@@ -8,7 +8,8 @@ height with the columns
     outcome    UInt8 ``Outcome``: EMPTY, CHANGED, UNCHANGED or INVALID
     reason     why the value is invalid ("not a valid phone number"), else null
 
-Subclasses only implement ``_normalize(stripped)``: ``stripped`` holds the trimmed values with
+Subclasses implement ``_normalize(stripped)`` (and, when the type depends on the country, may
+override ``_regional(stripped, regions)``, which gets each row's ISO country code or null): ``stripped`` holds the trimmed values with
 null for empty cells, and the result holds ``value``, the components and ``reason`` (null when
 valid). ``Normalizer.normalize`` does the rest (empties, keeping invalid values, outcomes), so
 every type counts the same way.
@@ -111,11 +112,16 @@ class Normalizer(ABC):
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
         """Columns ``value``, each component, ``reason`` for non-null ``stripped`` values."""
 
-    def normalize(self, values: pl.Series) -> pl.DataFrame:
+    def _regional(self, stripped: pl.Series, regions: pl.Series) -> pl.DataFrame:
+        """``_normalize`` with each row's country (null: the default); most types ignore it."""
+        return self._normalize(stripped)
+
+    def normalize(self, values: pl.Series, regions: pl.Series | None = None) -> pl.DataFrame:
+        """``regions``: each row's ISO country code (from the file's country column), or None."""
         values = values.cast(pl.Utf8)
         stripped = values.str.strip_chars()
         stripped = pl.select(pl.when(stripped != "").then(stripped)).to_series().rename("v")
-        out = self._normalize(stripped)
+        out = self._normalize(stripped) if regions is None else self._regional(stripped, regions)
         comps = self.components()
         empty = pl.lit(stripped).is_null()
         invalid = ~empty & pl.col(REASON).is_not_null()

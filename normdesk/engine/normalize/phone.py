@@ -29,7 +29,7 @@ from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, _test_number_length
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, map_distinct
 from normdesk.engine.types import ColumnType
 
 EXT = "ext"
@@ -289,7 +289,8 @@ def _valid_numbers(numbers: pl.DataFrame, regions: list[_Region]) -> pl.DataFram
 
 
 class PhoneNormalizer(Normalizer):
-    """Phone numbers to E.164 with the default country ``options.country``; extension in ``ext``."""
+    """Phone numbers to E.164 with the default country ``options.country``; extension in ``ext``.
+    With each row's country (a country column), that country is the row's default region."""
 
     type = ColumnType.PHONE
     fast_path = True  # False sends every value to the library (tests, benchmarks)
@@ -297,18 +298,34 @@ class PhoneNormalizer(Normalizer):
     def __init__(self, options, part=None) -> None:
         super().__init__(options, part)
         self.region = home_region(options.country).code
+        self._caches = {self.region: self.cache}  # the slow path's answers depend on the region
 
     def components(self) -> tuple[str, ...]:
         return (EXT,)
 
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
+        return self._in_region(stripped, self.region)
+
+    def _regional(self, stripped: pl.Series, regions: pl.Series) -> pl.DataFrame:
+        known = regions.replace_strict({r: r for r in regions.drop_nulls().unique() if _region(r)}, default=None)
+        rows = pl.DataFrame({"v": stripped, "r": known.fill_null(self.region)}).with_row_index("i")
+        if rows["r"].n_unique() <= 1:
+            return self._in_region(stripped, rows["r"][0] if len(rows) else self.region)
+        parts = [
+            self._in_region(group["v"], region).with_columns(group["i"])
+            for (region,), group in rows.partition_by("r", as_dict=True, maintain_order=True).items()
+        ]
+        return pl.concat(parts).sort("i").drop("i")
+
+    def _in_region(self, stripped: pl.Series, region: str) -> pl.DataFrame:
+        cache = self._caches.setdefault(region, DistinctCache())
         if self.fast_path:
-            fast = fast_normalize(stripped, self.region)
+            fast = fast_normalize(stripped, region)
         else:
             fast = pl.DataFrame({VALUE: [None] * len(stripped), EXT: [None] * len(stripped)},
                                 schema={VALUE: pl.Utf8, EXT: pl.Utf8})
         left = pl.select(pl.when(fast[VALUE].is_null()).then(stripped)).to_series()
-        slow = map_distinct(left, partial(library_normalize, region=self.region), (VALUE, EXT, REASON), self.cache)
+        slow = map_distinct(left, partial(library_normalize, region=region), (VALUE, EXT, REASON), cache)
         return pl.DataFrame(
             {
                 VALUE: fast[VALUE].fill_null(slow[VALUE]),
