@@ -22,8 +22,9 @@ ALIASES = {
     "BELGIQUE": "BE", "BELGIE": "BE", "POLSKA": "PL", "SVERIGE": "SE", "NORGE": "NO", "DANMARK": "DK",
     "SUOMI": "FI", "EIRE": "IE", "PERU": "PE", "REPUBLICA DOMINICANA": "DO", "NEW ZEALAND": "NZ",
 }  # fmt: skip
-# Postal codes of one distinctive shape: they name their country (5 digits fit forty countries).
-DISTINCT_POSTCODES = ("CA", "GB", "NL", "BR", "JP", "PL", "PT", "IE", "AR")
+# Postal codes of one distinctive shape: they name their country (5 digits fit forty countries);
+# only codes with a letter or a hyphen count (``12345678`` is more often an id than a Brazilian CEP).
+DISTINCT_POSTCODES = ("CA", "GB", "NL", "BR", "PL", "PT")
 
 
 def fold(text: str) -> str:
@@ -93,4 +94,6 @@ def postcode_pattern(country: str) -> re.Pattern[str] | None:
 def postcode_countries(value: str) -> tuple[str, ...]:
     """The distinctive-shape countries whose postal-code pattern ``value`` fits."""
     text = value.strip()
+    if text.isdigit():
+        return ()
     return tuple(c for c in DISTINCT_POSTCODES if (p := postcode_pattern(c)) is not None and p.match(text))

@@ -94,6 +94,21 @@ def _guarded(compute: Callable[[str], tuple[str | None, ...]], width: int, text:
         return (None,) * (width - 1) + (f"could not be parsed ({type(err).__name__})",)
 
 
+def by_region(
+    stripped: pl.Series, regions: pl.Series, default: str, compute: Callable[[pl.Series, str], pl.DataFrame]
+) -> pl.DataFrame:
+    """``compute(values, region)`` once per region of ``regions`` (null: ``default``), the rows
+    put back in their order."""
+    rows = pl.DataFrame({"v": stripped, "r": regions.fill_null(default)}).with_row_index("__i")
+    if rows["r"].n_unique() <= 1:
+        return compute(stripped, rows["r"][0] if len(rows) else default)
+    parts = [
+        compute(group["v"], region).with_columns(group["__i"])
+        for (region,), group in rows.partition_by("r", as_dict=True, maintain_order=True).items()
+    ]
+    return pl.concat(parts).sort("__i").drop("__i")
+
+
 class Normalizer(ABC):
     """One column type. Instances are cheap, hold a cache, and live in one process."""
 

@@ -29,7 +29,7 @@ from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, _test_number_length
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, map_distinct
+from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, by_region, map_distinct
 from normdesk.engine.types import ColumnType
 
 EXT = "ext"
@@ -308,14 +308,7 @@ class PhoneNormalizer(Normalizer):
 
     def _regional(self, stripped: pl.Series, regions: pl.Series) -> pl.DataFrame:
         known = regions.replace_strict({r: r for r in regions.drop_nulls().unique() if _region(r)}, default=None)
-        rows = pl.DataFrame({"v": stripped, "r": known.fill_null(self.region)}).with_row_index("i")
-        if rows["r"].n_unique() <= 1:
-            return self._in_region(stripped, rows["r"][0] if len(rows) else self.region)
-        parts = [
-            self._in_region(group["v"], region).with_columns(group["i"])
-            for (region,), group in rows.partition_by("r", as_dict=True, maintain_order=True).items()
-        ]
-        return pl.concat(parts).sort("i").drop("i")
+        return by_region(stripped, known, self.region, self._in_region)
 
     def _in_region(self, stripped: pl.Series, region: str) -> pl.DataFrame:
         cache = self._caches.setdefault(region, DistinctCache())
