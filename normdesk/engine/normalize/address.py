@@ -99,12 +99,14 @@ def _join(pieces: Iterable[str | None]) -> str | None:
 
 def _unit(kind: str | None, ident: str | None) -> str | None:
     """``APT 4`` from (``Apartment``, ``4``); ``# 4`` from (None, ``#4``); ``FL 15`` from (``Floor``,
-    ``15th``); ``FRNT`` from (None, ``Front``)."""
+    ``15th``); ``STE 1`` from (``Suite``, ``One``); ``FRNT`` from (None, ``Front``)."""
     ident = _words(ident.lstrip("# ") if ident else None) if ident else None
     if kind:
         kind = UNITS.get(lookup_key(kind), _words(kind))
         if kind == "FL" and ident:
             ident = ordinal_floor(ident) or ident
+        elif ident in SPELLED:  # "Suite One": STE 1
+            ident = SPELLED[ident]
     elif ident and UNITS.get(lookup_key(ident)) in NO_RANGE:
         return UNITS[lookup_key(ident)]
     elif ident:
@@ -272,7 +274,11 @@ def parse_slow(text: str, region: str | None = None) -> tuple[str | None, ...]:
     ca = canadian(upper)
     if ca is not None:
         head, province, postcode = ca
-        line1, line2, city, _, _, reason = _parse_us(head, head)
+        street, comma, city = head.rpartition(", ")
+        if comma and not any(ch.isdigit() for ch in city):  # "street, city, PROVINCE": the city is known
+            line1, line2, _, _, _, reason = _parse_us(street, street)
+        else:
+            line1, line2, city, _, _, reason = _parse_us(head, head)
         return line1, line2, city, province, postcode, None if reason == NOT_A_STATE else reason
     parts = _parse_us(body, upper)
     foreign = foreign_postcode(upper) if parts[4] is None else None
@@ -283,12 +289,12 @@ def _parse_us(text: str, upper: str) -> tuple[str | None, ...]:
     """usaddress on ``text``; on ``upper`` with its units taken out (see address_units) when a
     unit is of a form usaddress does not read, or when usaddress fails on ``text``."""
     found = rewrite(upper)
-    if not found.new_form:
+    if not found.needed:
         parts = _usaddress(text)
         if parts[-1] is None or not found.units or found.building:
             return _spelled_number(parts, found.text)
     again = _spelled_number(_usaddress(found.text), found.text)
-    if again[-1] is not None and not found.new_form:
+    if again[-1] is not None and not found.needed:
         return parts
     return (again[0], _join((again[1], *found.units, *found.building)), *again[2:])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from normdesk.engine.normalize.usps import STATES, lookup_key
+from normdesk.engine.normalize.usps import DIRECTIONALS, STATES, lookup_key
 from normdesk.engine.country import country_of, fold, postcode_countries, subdivision_codes
 
 NOT_US_CA = "not a US or Canadian address"
@@ -46,21 +46,27 @@ def split_country(text: str) -> tuple[str, str | None]:
 def canadian(text: str) -> tuple[str, str, str | None] | None:
     """(rest of the address, province code, postal code ``A1A 1A1`` or None) when a province ends
     ``text`` (upper case, no country segment), else None."""
-    m = _canada_tail().match(text)
+    folded = fold(text)  # "QUÉBEC" is matched as "QUEBEC"
+    m = _canada_tail().match(folded)
     if not m:
         return None
+    head = text[: m.end("head")] if len(folded) == len(text) else m["head"]  # keep the accents of the rest
     pc = m["pc"].replace(" ", "") if m["pc"] else None
-    return m["head"].strip(" ,"), provinces()[fold(m["prov"])], (pc[:3] + " " + pc[3:]) if pc else None
+    return head.strip(" ,"), provinces()[fold(m["prov"])], (pc[:3] + " " + pc[3:]) if pc else None
 
 
 def foreign_postcode(text: str) -> str | None:
-    """The country whose distinctive postal code ends ``text`` (the last one or two words), if any."""
+    """The country whose distinctive postal code ends ``text`` or starts or ends its last segment
+    (``..., London SW1A 2AA``, ``..., 1015 CJ Amsterdam``), if any."""
     words = text.replace(",", " ").split()
-    if words and lookup_key(words[-1]) in STATES:  # "BOX 5729, ME" is Maine, not a Dutch code
+    if not words or lookup_key(words[-1]) in STATES:  # "BOX 5729, ME" is Maine, not a Dutch code
         return None
-    for size in (2, 1):
-        tail = " ".join(words[-size:])
-        codes = [c for c in postcode_countries(tail) if c != "CA"]
+    head, comma, last_segment = text.rpartition(",")
+    last = last_segment.split() if comma else []
+    for tail in (words[-2:], words[-1:], last[:2], last[:1]):
+        if any(lookup_key(w) in DIRECTIONALS for w in tail[1:]):  # "4228 SW": a house number and a directional
+            continue
+        codes = [c for c in postcode_countries(" ".join(tail)) if c != "CA"]
         if codes:
             return codes[0]
     return None

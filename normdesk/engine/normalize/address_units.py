@@ -102,7 +102,7 @@ class Rewrite(NamedTuple):
     text: str  # the address for usaddress
     units: list[str]  # Pub 28 units, in the order written
     building: list[str]  # segments before the street line (a building or place name)
-    new_form: bool  # a unit of a form usaddress does not read
+    needed: bool  # a unit of a form usaddress does not read, or written before the street
 
 
 def ordinal_floor(ident: str) -> str | None:
@@ -122,7 +122,7 @@ def rewrite(text: str) -> Rewrite:
     for segment in segments[:street_at]:
         found = _all_units(segment) if not _STATE_TAIL.match(segment) else None
         if found:
-            units += found
+            units += [(unit, True) for unit, _ in found]  # usaddress misreads a unit before the street
         else:
             building.append(segment)
     street, trailing = _trailing_units(segments[street_at])
@@ -142,4 +142,4 @@ def rewrite(text: str) -> Rewrite:
             after.append(segment)
     if not (units or building):
         return Rewrite(text, [], [], False)
-    return Rewrite(", ".join([street, *after]), [u for u, _ in units], building, any(new for _, new in units))
+    return Rewrite(", ".join([street, *after]), [u for u, _ in units], building, any(need for _, need in units))
