@@ -381,6 +381,10 @@ def _column_stats(flags: pl.DataFrame) -> dict[str, dict[str, float]]:
         calendar=c("calendar").sum(),
         placey=c("placey").sum(),
         loose_small=(c("loose") & (c("lead") <= 20)).sum(),
+        numbered=(c("strong") | c("loose")).filter(c("lead").is_not_null()).sum(),
+        leads=c("lead").filter(c("strong") | c("loose")).drop_nulls().n_unique(),
+        lead_min=c("lead").filter(c("strong") | c("loose")).min(),
+        lead_max=c("lead").filter(c("strong") | c("loose")).max(),
         loose_year=(c("loose") & c("lead").is_between(1900, 2099)).sum(),
         loose_tail=(c("loose") & c("tail_label").is_not_null()).sum(),
         tail_labels=c("tail_label").filter(c("loose")).drop_nulls().n_unique(),
@@ -451,16 +455,26 @@ def _candidates(st: dict[str, float], phone_rate: float) -> list[_Candidate]:
     score = st["shaped"] / n * (formatted * laid_out_rate + (1 - formatted) * bare_rate)
     out.append(_Candidate(ColumnType.PHONE, score, None, f"{_pct(phones)} {of} are valid phone numbers"))
 
-    loose = st["loose"] - _coded(st)
-    streets = st["strong"] + loose + st["bare"]
+    coded = _coded(st)
+    strong = st["strong"] - max(0.0, coded - st["loose"])  # a scale may hold "street words"
+    loose = st["loose"] - min(coded, st["loose"])
+    streets = strong + loose + st["bare"]
     full = st["full"] / streets if streets else 0.0
     part = None if full >= 0.5 else AddressPart.STREET.value
     kind = "full addresses (street, city, postcode)" if part is None else "street addresses"
-    out.append(_Candidate(ColumnType.ADDRESS, (st["strong"] + 0.7 * loose + 0.4 * st["bare"]) / n, part,
+    out.append(_Candidate(ColumnType.ADDRESS, (strong + 0.7 * loose + 0.4 * st["bare"]) / n, part,
                           f"{_pct(streets / n)} {of} look like {kind}"))
 
     out.append(_name_candidate(st, of))
     return out
+
+
+def _scale(st: dict[str, float]) -> bool:
+    """The values are numbered 0/1, 2, 3... k, one value each: a scale or a list of codes, whatever
+    the words (``3 Upper middle`` has a street word)."""
+    k = st["numbered"]
+    return (3 <= k <= 20 and st["leads"] == k and st["lead_min"] in (0, 1)
+            and st["lead_max"] - st["lead_min"] + 1 == k)
 
 
 def _coded(st: dict[str, float]) -> float:
@@ -468,6 +482,8 @@ def _coded(st: dict[str, float]) -> float:
     category ("5 Very satisfied", "2 Middle income": all small), years ("2019 Spring"), or one
     word numbered ("Estrato 1", "Estrato 2")."""
     loose = st["loose"]
+    if _scale(st):
+        return float(st["numbered"])
     if loose < 3:
         return 0.0
     coded = 0.0

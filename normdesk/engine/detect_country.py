@@ -60,7 +60,7 @@ def country_column(header: str, values: list[str]) -> bool:
     names = country_names()
     known = [fold(v) in names for v in values]
     share = sum(known) / len(values) if values else 0.0
-    if re.search(COUNTRY_HEADER_RE, header):
+    if re.search(COUNTRY_HEADER_RE, fold(header).lower()):
         return share >= 0.6
     long_names = sum(1 for v, k in zip(values, known) if k and len(fold(v)) > 3)
     return len(values) >= 2 and long_names / len(values) >= SHARE
