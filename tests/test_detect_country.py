@@ -30,7 +30,8 @@ def _fk(locale: str, seed: int = 4) -> Faker:
 def _co_mobile(rnd: random.Random) -> str:
     """A Colombian mobile number written nationally; its "exchange" starts with 0 or 1, so it is
     no valid US number either."""
-    return f"3{rnd.randint(0, 2)}{rnd.randint(0, 9)} {rnd.randint(0, 199):03d} {rnd.randint(1000, 9999)}"
+    prefix = rnd.choice([300, 301, 302, 304, 305, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321])
+    return f"{prefix} {rnd.randint(0, 199):03d} {rnd.randint(1000, 9999)}"
 
 
 def _country(frame: dict[str, list[str]]):
