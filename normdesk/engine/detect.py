@@ -597,7 +597,10 @@ def detect_sample(sample: pl.DataFrame) -> tuple[list[ColumnDetection], CountryG
     flags = _value_flags(values)
     stats = _column_stats(flags)
     phones = _phone_values(flags, [col for col, st in stats.items() if st["shaped"] >= 0.3 * st["n"]])
-    country = infer_country(values, phones)
+    # phones laid out as such, or under a phone header, say where they are from (ids do not)
+    laid_out = {col: vals for col, vals in phones.items()
+                if stats[col]["formatted"] >= 0.5 * stats[col]["shaped"] or header_hint(col) == "phone"}
+    country = infer_country(values, laid_out)
     rates = {col: _phone_rate(vals, country.code) for col, vals in phones.items()}
     return [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns], country
 

@@ -7,8 +7,9 @@ Evidence, each weighed by the share of a column's distinct values that support i
 - **subdivision codes or names** (``ON``, ``NSW``, ``Antioquia``) of one country (weight 2);
 - **postal codes** of a distinctive shape (``A1A 1A1``, ``SW1A 2AA``, ``1234 AB``), alone or at
   the end of addresses, and country names ending addresses (weight 2);
-- **phone numbers**: the countries of ``+CC`` numbers, and for national numbers the candidate
-  regions in which more of them are valid than in the US (weight 2).
+- **phone numbers** laid out as such: the countries of ``+CC`` numbers, and for national numbers
+  the regions in which more of them are valid than in the US (weight 2): the regions the other
+  evidence names, and ``PHONE_REGIONS`` when fewer than half are valid US numbers.
 
 The country with the highest total wins when it reaches ``MIN_SCORE``; else the file has no
 country of its own and the user's default applies.
@@ -19,12 +20,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 import polars as pl
 
-from normdesk.engine.country import country_names, country_of, fold, postcode_countries, subdivisions
+from normdesk.engine.country import DISTINCT_POSTCODES, country_names, fold, postcode_pattern, subdivisions
 
 MIN_SCORE = 1.0
 SHARE = 0.8  # share of a column's distinct values a subdivision or postcode column needs
@@ -35,7 +36,6 @@ PHONE_REGIONS = (
     "NL", "BE", "CH", "AT", "PL", "SE", "NO", "DK", "FI", "IN", "PH", "ZA", "NG", "KE", "JP", "SG", "MY",
 )  # fmt: skip
 PHONE_SAMPLE = 40  # distinct national numbers tried per region
-_TAIL_RE = re.compile(r"[\s,]((?:[A-Z0-9]{1,4}[ -]?)?[A-Z0-9]{2,4})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +54,30 @@ class CountryGuess:
 NO_COUNTRY = CountryGuess(None, "no evidence of a country in the data")
 
 
-def country_column(header: str, values: list[str]) -> bool:
-    """Whether a column holds each row's country: a country header with mostly country values,
-    or values that are mostly country names (codes alone are also US state codes)."""
-    names = country_names()
-    known = [fold(v) in names for v in values]
-    share = sum(known) / len(values) if values else 0.0
-    if re.search(COUNTRY_HEADER_RE, fold(header).lower()):
-        return share >= 0.6
-    long_names = sum(1 for v, k in zip(values, known) if k and len(fold(v)) > 3)
-    return len(values) >= 2 and long_names / len(values) >= SHARE
+def fold_expr(v: pl.Expr) -> pl.Expr:
+    """``country.fold`` as a polars expression: accents off, upper case, periods and spaces single."""
+    v = v.str.normalize("NFKD").str.replace_all(r"[^\x00-\x7F]", "").str.to_uppercase()
+    return v.str.replace_all(".", " ", literal=True).str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+@cache
+def _tables() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(folded country name or code -> code, folded subdivision -> each country that has it)."""
+    names = pl.DataFrame(list(country_names().items()), schema={"key": pl.Utf8, "code": pl.Utf8}, orient="row")
+    subs = pl.DataFrame([(k, c) for k, codes in subdivisions().items() for c in codes],
+                        schema={"key": pl.Utf8, "sub": pl.Utf8}, orient="row")
+    return names, subs
+
+
+def _postcode_flags(v: pl.Expr) -> list[pl.Expr]:
+    """Per distinctive-postcode country: the value is such a code, or an address ending with one
+    (``..., ON M5V 2T6``) or whose last segment starts with one (``..., 1015 CJ Amsterdam``)."""
+    out = []
+    for code in DISTINCT_POSTCODES:
+        zip_re = postcode_pattern(code).pattern.removeprefix("^(?:").removesuffix(")$")
+        out.append(v.str.contains(rf"(?i)^(?:{zip_re})$|[\s,](?:{zip_re})$|[,\n]\s*(?:{zip_re})\s")
+                   .alias(f"pc_{code}"))
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -83,9 +97,15 @@ def _intl_region(text: str) -> str | None:
     return phonenumbers.region_code_for_number(number) if phonenumbers.is_valid_number(number) else None
 
 
-def phone_share(values: list[str], region: str) -> float:
-    """Share of ``values`` that are valid numbers with ``region`` as the default."""
-    return sum(_valid_in(v, region) for v in values) / len(values) if values else 0.0
+def phone_share(values: list[str], region: str, probe: int = 8) -> float:
+    """Share of ``values`` that are valid numbers with ``region`` as the default; a region in
+    which fewer than half of the first ``probe`` values are valid is not tried further."""
+    if not values:
+        return 0.0
+    head = sum(_valid_in(v, region) for v in values[:probe])
+    if len(values) > probe and head < probe / 2:
+        return head / probe
+    return (head + sum(_valid_in(v, region) for v in values[probe:])) / len(values)
 
 
 class _Tally:
@@ -105,56 +125,76 @@ def _pct(x: float) -> str:
 def infer_country(values: pl.DataFrame, phones: dict[str, list[str]]) -> CountryGuess:
     """The file's country from the long frame of distinct values (``column, v, rows``) and the
     phone-shaped distinct values of the phone-like columns."""
-    tally, column = _Tally(), None
-    grouped = values.group_by("column", maintain_order=True).agg("v", "rows")
-    subs = subdivisions()
-    for header, vals, rows in grouped.iter_rows():
-        if column is None and country_column(header, vals):
-            column = header
-            counts: Counter[str] = Counter()
-            for v, n in zip(vals, rows):
-                if code := country_of(v):
-                    counts[code] += n
-            code, n = counts.most_common(1)[0]
-            share = n / sum(rows)
-            tally.add(code, 3 * share, f"country column '{header}' ({_pct(share)} of rows {code})")
-            continue
-        folded = [fold(v) for v in vals]
-        in_subs = [subs.get(f, frozenset()) for f in folded]
-        if len(vals) >= 2 and sum(1 for s in in_subs if s) / len(vals) >= SHARE:
-            by_country = Counter(c for s in in_subs for c in s)
-            for code, k in by_country.items():
-                if k / len(vals) >= SHARE:
-                    shown = ", ".join([v for v, s in zip(vals, in_subs) if code in s][:3])
-                    tally.add(code, 2 * k / len(vals), f"subdivisions of {code} in '{header}' ({shown}...)")
-            continue
-        _postcodes(tally, header, vals)
+    tally = _Tally()
+    names, subs = _tables()
+    v = pl.col("v")
+    counts = dict(values.group_by("column").len().iter_rows())
+    # country and subdivision names are short; addresses end with a country; postcodes have digits
+    short = values.filter(v.str.len_bytes() <= 40).with_columns(key=fold_expr(v)).join(names, on="key", how="left")
+    column = _country_column(short, counts, tally)
+    if column:
+        values, short = values.filter(pl.col("column") != column), short.filter(pl.col("column") != column)
+    _subdivisions(short.join(subs, on="key", how="left"), counts, tally)
+    _postcodes(values, counts, tally)
     for header, vals in phones.items():
         _phones(tally, header, vals, set(tally.score))
     if not tally.score:
-        return NO_COUNTRY if column is None else CountryGuess(None, NO_COUNTRY.evidence, column)
+        return CountryGuess(None, NO_COUNTRY.evidence, column)
     code, score = max(tally.score.items(), key=lambda kv: (kv[1], kv[0] == "US"))
     if score < MIN_SCORE:
         return CountryGuess(None, f"weak evidence only ({'; '.join(tally.why[code])})", column)
     return CountryGuess(code, "; ".join(tally.why[code]), column)
 
 
-def _postcodes(tally: _Tally, header: str, vals: list[str]) -> None:
-    """Postal codes of a distinctive shape, alone or ending addresses; country names ending them."""
-    found: Counter[str] = Counter()
-    for v in vals:
-        text = fold(v)
-        codes = postcode_countries(text)
-        if not codes and ("," in v or "\n" in v):
-            last = fold(re.split(r"[,\n]", v.strip(" ,\n"))[-1])
-            named = country_of(last)
-            tail = _TAIL_RE.search(text)
-            codes = (named,) if named else postcode_countries(tail.group(1)) if tail else ()
-        found.update(codes)
-    for code, k in found.items():
-        share = k / len(vals)
+def _country_column(frame: pl.DataFrame, counts: dict[str, int], tally: _Tally) -> str | None:
+    """The first column holding each row's country: a country header over mostly country values,
+    or mostly country names (codes alone are also US state codes); its main country is evidence."""
+    known = pl.col("code").is_not_null()
+    stats = frame.group_by("column", maintain_order=True).agg(
+        known=known.sum(), long=(known & (pl.col("key").str.len_chars() > 3)).sum())
+    for header, k, long in stats.iter_rows():
+        n = counts[header]
+        if (re.search(COUNTRY_HEADER_RE, fold(header).lower()) and k / n >= 0.6) or (n >= 2 and long / n >= SHARE):
+            rows = frame.filter((pl.col("column") == header) & known).group_by("code").agg(pl.col("rows").sum())
+            code, count = rows.sort("rows", descending=True).row(0)
+            share = count / frame.filter(pl.col("column") == header)["rows"].sum()
+            tally.add(code, 3 * share, f"country column '{header}' ({_pct(share)} of rows {code})")
+            return header
+    return None
+
+
+def _subdivisions(frame: pl.DataFrame, counts: dict[str, int], tally: _Tally) -> None:
+    """Columns whose distinct values are mostly subdivisions of one country (``ON``, ``NSW``)."""
+    n = frame.group_by("column").agg(hit=pl.col("v").filter(pl.col("sub").is_not_null()).n_unique())
+    totals = pl.DataFrame({"column": list(counts), "n": list(counts.values())},
+                          schema={"column": pl.Utf8, "n": pl.Int64})
+    n = n.join(totals, on="column")
+    cols = n.filter((pl.col("n") >= 2) & (pl.col("hit") >= SHARE * pl.col("n")))
+    per = (frame.filter(pl.col("sub").is_not_null()).join(cols, on="column")
+           .group_by("column", "sub", maintain_order=True)
+           .agg(k=pl.col("v").n_unique(), n=pl.col("n").first(), shown=pl.col("v").unique(maintain_order=True).head(3)))
+    for header, code, k, total, shown in per.iter_rows():
+        if k / total >= SHARE:
+            tally.add(code, 2 * k / total, f"subdivisions of {code} in '{header}' ({', '.join(shown)}...)")
+
+
+def _postcodes(values: pl.DataFrame, counts: dict[str, int], tally: _Tally) -> None:
+    """Postal codes of a distinctive shape, alone or in addresses; country names ending addresses."""
+    v = pl.col("v")
+    coded = values.filter(v.str.contains(r"\d")).select("column", *_postcode_flags(v))
+    stats = coded.group_by("column", maintain_order=True).agg(*(pl.col(f"pc_{c}").sum() for c in DISTINCT_POSTCODES))
+    for row in stats.iter_rows(named=True):
+        for code in DISTINCT_POSTCODES:
+            share = row[f"pc_{code}"] / counts[row["column"]]
+            if share >= 0.3:
+                tally.add(code, 2 * share, f"postal codes of {code} in '{row['column']}' ({_pct(share)})")
+    names, _ = _tables()
+    ending = values.select("column", key=fold_expr(v.str.extract(r"[,\n]\s*([^,\n]{2,40})$"))).drop_nulls("key")
+    named = ending.join(names, on="key", how="inner").group_by("column", "code").agg(k=pl.len())
+    for header, code, k in named.iter_rows():
+        share = k / counts[header]
         if share >= 0.3:
-            tally.add(code, 2 * share, f"postal codes or country names of {code} in '{header}' ({_pct(share)})")
+            tally.add(code, 2 * share, f"addresses ending with a country ({code}) in '{header}' ({_pct(share)})")
 
 
 def _phones(tally: _Tally, header: str, vals: list[str], named: set[str]) -> None:
@@ -171,7 +211,9 @@ def _phones(tally: _Tally, header: str, vals: list[str], named: set[str]) -> Non
     if home >= 0.9:
         tally.add("US", 0.5 * home * len(national) / len(vals), f"{_pct(home)} of '{header}' valid US numbers")
         return
-    tried = {r: phone_share(national, r) for r in dict.fromkeys([*sorted(named - {"US"}), *PHONE_REGIONS])}
+    # mostly valid in the US: only the regions the other evidence names can do better
+    candidates = sorted(named - {"US"}) + ([] if home >= 0.5 else list(PHONE_REGIONS))
+    tried = {r: phone_share(national, r) for r in dict.fromkeys(candidates)}
     best = max(tried.values(), default=0.0)
     for code, share in tried.items():
         if share >= 0.5 and share >= best - 0.05 and share > home + 0.2:
