@@ -600,8 +600,10 @@ def detect_sample(sample: pl.DataFrame) -> tuple[list[ColumnDetection], CountryG
     # phones laid out as such, or under a phone header, say where they are from (ids do not)
     laid_out = {col: vals for col, vals in phones.items()
                 if stats[col]["formatted"] >= 0.5 * stats[col]["shaped"] or header_hint(col) == "phone"}
-    country = infer_country(values, laid_out)
-    rates = {col: _phone_rate(vals, country.code) for col, vals in phones.items()}
+    us_rates = {col: _phone_rate(vals, None) for col, vals in phones.items()}
+    country = infer_country(values, laid_out, us_rates)
+    rates = {col: _phone_rate(vals, country.code) if country.code not in (None, "US") else us_rates[col]
+             for col, vals in phones.items()}
     return [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns], country
 
 

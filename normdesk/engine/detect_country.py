@@ -122,9 +122,11 @@ def _pct(x: float) -> str:
     return f"{round(100 * x)}%"
 
 
-def infer_country(values: pl.DataFrame, phones: dict[str, list[str]]) -> CountryGuess:
+def infer_country(values: pl.DataFrame, phones: dict[str, list[str]],
+                  us_rates: dict[str, float] | None = None) -> CountryGuess:
     """The file's country from the long frame of distinct values (``column, v, rows``) and the
-    phone-shaped distinct values of the phone-like columns."""
+    phone-shaped distinct values of the phone-like columns (``us_rates``: the share of them
+    detection already found valid with the US rules, which saves checking again)."""
     tally = _Tally()
     names, subs = _tables()
     v = pl.col("v")
@@ -137,7 +139,7 @@ def infer_country(values: pl.DataFrame, phones: dict[str, list[str]]) -> Country
     _subdivisions(short.join(subs, on="key", how="left"), counts, tally)
     _postcodes(values, counts, tally)
     for header, vals in phones.items():
-        _phones(tally, header, vals, set(tally.score))
+        _phones(tally, header, vals, set(tally.score), (us_rates or {}).get(header))
     if not tally.score:
         return CountryGuess(None, NO_COUNTRY.evidence, column)
     code, score = max(tally.score.items(), key=lambda kv: (kv[1], kv[0] == "US"))
@@ -197,22 +199,23 @@ def _postcodes(values: pl.DataFrame, counts: dict[str, int], tally: _Tally) -> N
             tally.add(code, 2 * share, f"addresses ending with a country ({code}) in '{header}' ({_pct(share)})")
 
 
-def _phones(tally: _Tally, header: str, vals: list[str], named: set[str]) -> None:
+def _phones(tally: _Tally, header: str, vals: list[str], named: set[str], us_rate: float | None) -> None:
     """International numbers by their country; national ones by the regions they are valid in."""
-    intl = [v for v in vals if v.startswith(("+", "00"))]
+    intl = [v for v in vals if v.startswith(("+", "00"))][:PHONE_SAMPLE]
     regions = Counter(r for r in map(_intl_region, intl) if r)
     for code, k in regions.items():
-        if k / len(vals) >= 0.3:
-            tally.add(code, 2 * k / len(vals), f"{_pct(k / len(vals))} of '{header}' are +{code} numbers")
+        if k / len(intl) >= 0.3 and len(intl) >= 0.3 * len(vals):
+            share = k / len(intl) * min(1.0, len(intl) / len(vals) / 0.5)
+            tally.add(code, 2 * share, f"{_pct(k / len(intl))} of the +CC numbers in '{header}' are +{code} numbers")
     national = [v for v in vals if not v.startswith(("+", "00"))][:PHONE_SAMPLE]
     if len(national) < 2:
         return
-    home = phone_share(national, "US")
+    home = phone_share(national, "US") if us_rate is None or us_rate < 0.9 else us_rate
     if home >= 0.9:
         tally.add("US", 0.5 * home * len(national) / len(vals), f"{_pct(home)} of '{header}' valid US numbers")
         return
     # mostly valid in the US: only the regions the other evidence names can do better
-    candidates = sorted(named - {"US"}) + ([] if home >= 0.5 else list(PHONE_REGIONS))
+    candidates = sorted(named - {"US"}) + ([] if max(home, us_rate or 0.0) >= 0.5 else list(PHONE_REGIONS))
     tried = {r: phone_share(national, r) for r in dict.fromkeys(candidates)}
     best = max(tried.values(), default=0.0)
     for code, share in tried.items():
