@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normdesk.engine import detect
-from normdesk.engine.detect import ColumnDetection, FileDetection, detect_columns, header_hint
+from normdesk.engine.detect import ColumnDetection, FileDetection, detect_columns, detect_sample, header_hint
 from normdesk.engine.types import ColumnType
 from shared_data import BENCH
 
@@ -265,9 +265,10 @@ def test_json_shape():
     fk = _faker()
     sample = pl.DataFrame({"Tel": _values(fk.phone_number, 50), "Vorname": _values(fk.first_name, 50),
                            "Notes": _values(fk.sentence, 50)})
-    result = FileDetection("/tmp/contacts.csv", detect_columns(sample))
+    result = FileDetection("/tmp/contacts.csv", *detect_sample(sample))
     data = json.loads(json.dumps(result.to_dict()))
-    assert list(data) == ["file", "columns"] and data["file"] == "/tmp/contacts.csv"
+    assert list(data) == ["file", "columns", "country"] and data["file"] == "/tmp/contacts.csv"
+    assert set(data["country"]) == {"code", "evidence", "column"}
     assert [c["name"] for c in data["columns"]] == ["Tel", "Vorname", "Notes"]
     for col in data["columns"]:
         assert set(col) == {"name", "type", "confidence", "evidence", "part"}

@@ -25,6 +25,9 @@ def cmd_detect(args: argparse.Namespace) -> int:
         return EXIT_OK
     for result in results:
         print(result.path)
+        country = result.country
+        column = f", row by row from '{country.column}'" if country.column else ""
+        print(f"  country: {country.code or 'none'} ({country.evidence}{column})")
         width = max((len(c.name) for c in result.columns), default=6)
         for col in result.columns:
             kind = f"{col.type.value}:{col.part}" if col.part else col.type.value

@@ -21,7 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--type", action="append", default=[], metavar="COLUMN=TYPE",
                    help="override a column's type: name, name:first, name:last, email, phone, address, "
                         "address:street, or none to leave it as is (repeatable)")
-    p.add_argument("--country", help="default country for phone numbers without a country code (default US)")
+    p.add_argument("--country", help="default country for phone numbers and addresses without one (default: the file's "
+                        "country as its data shows it, else US); a country column still wins row by row")
     p.add_argument("--preserve-accents", action="store_true", default=None, help="keep accents in names")
     p.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan instead of detecting")
     p.add_argument("--save-plan", metavar="PLAN.json", help="save the plan used, to re-apply to the next file")

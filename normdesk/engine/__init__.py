@@ -17,7 +17,7 @@ from typing import Any
 
 _EXPORTS = {
     "ColumnDetection": "normdesk.engine.detect", "FileDetection": "normdesk.engine.detect",
-    "detect_columns": "normdesk.engine.detect",
+    "detect_columns": "normdesk.engine.detect", "detect_sample": "normdesk.engine.detect",
     "Cancelled": "normdesk.engine.errors", "InputError": "normdesk.engine.errors",
     "NormdeskError": "normdesk.engine.errors", "OutputError": "normdesk.engine.errors",
     "Checkpoint": "normdesk.engine.pipeline", "run_file": "normdesk.engine.pipeline",

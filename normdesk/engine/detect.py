@@ -26,6 +26,7 @@ from typing import Any
 import phonenumbers
 import polars as pl
 
+from normdesk.engine.detect_country import NO_COUNTRY, CountryGuess, infer_country, phone_share
 from normdesk.engine.types import AddressPart, ColumnType, NamePart
 
 THRESHOLD = 0.5  # a type needs this score to be chosen
@@ -58,6 +59,22 @@ MONTHS = (
     "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september"
     "|oct|october|nov|november|dec|december"
 )
+# calendar words: a column of them is dates, not names (June, August and May are also given names)
+CALENDAR_RE = (
+    rf"(?i)^(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
+    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+    r"|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre"
+    r"|januar|februar|m[äa]rz|juni|juli|oktober|dezember|gennaio|febbraio|aprile|maggio|giugno|luglio"
+    r"|settembre|ottobre|dicembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro"
+    r"|dezembro|januari|februari|maart|mei|augustus)\.?(?:\s+(?:\d{1,2}|\d{4}))?$"
+)
+# place-name endings (Riverside, Northfield, Oakwood, Fairview): a column made of them is places
+PLACE_WORD_RE = (
+    r"(?i)^\p{L}{2,}(?:ville|field|fields|wood|woods|side|view|dale|burg|burgh|borough|bury|shire|ford|port"
+    r"|mouth|haven|crest|brook|ridge|grove|hurst|stead|lands|mont|vale|glen|park|heights|gate)$"
+)
+# periods (a quarter, a season, a fiscal year) written with a number: "Quarter 3", "2019 Q1", "Fall 2020"
+PERIOD_RE = r"(?i)\b(?:q[1-4]|quarter|qtr|semester|trimester|spring|summer|autumn|fall|winter|fiscal|fy\d*|half|h[12])\b"
 NUMBERED_RE = r"(?i)^\d+[a-z]?(?:[-/]\d+[a-z]?)?,?\s+\S"  # a house number, then more
 US_STREET_WORDS = (  # USPS street types and abbreviations (the shipped list adds the long forms)
     "street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl|terrace|ter"
@@ -134,13 +151,15 @@ class ColumnDetection:
 
 @dataclass(frozen=True, slots=True)
 class FileDetection:
-    """The detections of every column of one file (the ``normdesk detect --json`` shape)."""
+    """The detections of every column of one file (the ``normdesk detect --json`` shape), and
+    the file's country as the data shows it."""
 
     path: str
     columns: list[ColumnDetection]
+    country: CountryGuess = NO_COUNTRY
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.path, "columns": [c.to_dict() for c in self.columns]}
+        return {"file": self.path, "columns": [c.to_dict() for c in self.columns], "country": self.country.to_dict()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +280,7 @@ def _value_flags(values: pl.DataFrame) -> pl.DataFrame:
         & (v.str.contains(LOOSE_STREET_RE) | (v.str.contains(NAME_NUMBER_RE) & v.str.contains(LONG_WORD_RE)))
         & ~v.str.contains(UNIT_RE)
         & ~v.str.contains(NOT_STREET_RE)
+        & ~v.str.contains(PERIOD_RE)
     )
     bare = ~strong & ~loose & ~numbered & pl.col("street_last") & pl.col("words").is_between(2, 6)
     return pl.concat([values, _token_flags(values)], how="horizontal").with_columns(
@@ -273,6 +293,10 @@ def _value_flags(values: pl.DataFrame) -> pl.DataFrame:
         full=(strong | loose) & v.str.replace(COORDINATES_RE, "").str.strip_chars().str.contains(FULL_TAIL_RE),
         name_chars=v.str.contains(NAME_CHARS_RE),
         comma=v.str.contains(","),
+        lead=v.str.extract(r"^(\d{1,4})\s+\D", 1).cast(pl.Int32, strict=False),  # "5 Very satisfied"
+        tail_label=v.str.extract(r"^(\D+?)[\s#.]*\d+[a-z]?$", 1).str.to_lowercase(),  # "Estrato 3"
+        calendar=v.str.contains(CALENDAR_RE),
+        placey=v.str.contains(PLACE_WORD_RE),
     )
 
 
@@ -354,20 +378,38 @@ def _column_stats(flags: pl.DataFrame) -> dict[str, dict[str, float]]:
         only_first=(single & (c("first") > 0) & (c("last") == 0)).sum(),
         only_last=(single & (c("last") > 0) & (c("first") == 0)).sum(),
         letters=c("t0").filter(initial).n_unique(),
+        calendar=c("calendar").sum(),
+        placey=c("placey").sum(),
+        loose_small=(c("loose") & (c("lead") <= 20)).sum(),
+        numbered=(c("strong") | c("loose")).filter(c("lead").is_not_null()).sum(),
+        leads=c("lead").filter(c("strong") | c("loose")).drop_nulls().n_unique(),
+        lead_min=c("lead").filter(c("strong") | c("loose")).min(),
+        lead_max=c("lead").filter(c("strong") | c("loose")).max(),
+        loose_year=(c("loose") & c("lead").is_between(1900, 2099)).sum(),
+        loose_tail=(c("loose") & c("tail_label").is_not_null()).sum(),
+        tail_labels=c("tail_label").filter(c("loose")).drop_nulls().n_unique(),
     )
     return {row.pop("column"): row for row in stats.iter_rows(named=True)}
 
 
-def _phone_rates(flags: pl.DataFrame, columns: list[str]) -> dict[str, float]:
-    """Share of valid phone numbers among up to PHONE_SUBSAMPLE distinct phone-shaped values."""
+def _phone_values(flags: pl.DataFrame, columns: list[str]) -> dict[str, list[str]]:
+    """Up to PHONE_SUBSAMPLE distinct phone-shaped values of each of ``columns``."""
     if not columns:
         return {}
     distinct = (
         flags.filter(pl.col("shaped") & pl.col("column").is_in(columns))
-        .group_by("column")
+        .group_by("column", maintain_order=True)
         .agg(pl.col("v").unique(maintain_order=True).head(PHONE_SUBSAMPLE))
     )
-    return {col: sum(map(_phone_grade, vals)) / len(vals) for col, vals in distinct.iter_rows()}
+    return dict(distinct.iter_rows())
+
+
+def _phone_rate(values: list[str], region: str | None) -> float:
+    """Share of valid phone numbers; with the file's country, the better of it and the usual grading."""
+    rate = sum(map(_phone_grade, values)) / len(values)
+    if region and region != "US":
+        rate = max(rate, phone_share(values, region))
+    return rate
 
 
 @lru_cache(maxsize=65536)
@@ -413,21 +455,53 @@ def _candidates(st: dict[str, float], phone_rate: float) -> list[_Candidate]:
     score = st["shaped"] / n * (formatted * laid_out_rate + (1 - formatted) * bare_rate)
     out.append(_Candidate(ColumnType.PHONE, score, None, f"{_pct(phones)} {of} are valid phone numbers"))
 
-    streets = st["strong"] + st["loose"] + st["bare"]
+    coded = _coded(st)
+    strong = st["strong"] - max(0.0, coded - st["loose"])  # a scale may hold "street words"
+    loose = st["loose"] - min(coded, st["loose"])
+    streets = strong + loose + st["bare"]
     full = st["full"] / streets if streets else 0.0
     part = None if full >= 0.5 else AddressPart.STREET.value
     kind = "full addresses (street, city, postcode)" if part is None else "street addresses"
-    out.append(_Candidate(ColumnType.ADDRESS, (st["strong"] + 0.7 * st["loose"] + 0.4 * st["bare"]) / n, part,
+    out.append(_Candidate(ColumnType.ADDRESS, (strong + 0.7 * loose + 0.4 * st["bare"]) / n, part,
                           f"{_pct(streets / n)} {of} look like {kind}"))
 
     out.append(_name_candidate(st, of))
     return out
 
 
+def _scale(st: dict[str, float]) -> bool:
+    """The values are numbered 0/1, 2, 3... k, one value each: a scale or a list of codes, whatever
+    the words (``3 Upper middle`` has a street word)."""
+    k = st["numbered"]
+    return (3 <= k <= 20 and st["leads"] == k and st["lead_min"] in (0, 1)
+            and st["lead_max"] - st["lead_min"] + 1 == k)
+
+
+def _coded(st: dict[str, float]) -> float:
+    """How many "number words" values are codes, not streets: the numbers of a scale or coded
+    category ("5 Very satisfied", "2 Middle income": all small), years ("2019 Spring"), or one
+    word numbered ("Estrato 1", "Estrato 2")."""
+    loose = st["loose"]
+    if _scale(st):
+        return float(st["numbered"])
+    if loose < 3:
+        return 0.0
+    coded = 0.0
+    if st["loose_small"] >= 0.8 * loose:
+        coded += st["loose_small"]
+    elif st["loose_year"] >= 0.8 * loose:
+        coded += st["loose_year"]
+    if st["loose_tail"] >= 3 and st["tail_labels"] <= max(1.0, st["loose_tail"] / 3):
+        coded += st["loose_tail"]
+    return min(loose, coded)
+
+
 def _name_candidate(st: dict[str, float], of: str) -> _Candidate:
     n, rows = st["n"], st["rows"]
-    # counter-evidence: words of companies, jobs, places; a few values repeated (a category, not people)
-    penalty = max(0.0, st["nonname"] / n - 0.05) * 2
+    # counter-evidence: words of companies, jobs, places; month and day names; place-name endings
+    # (Northfield, Oakwood) beyond what surnames have; a few values repeated (a category, not people)
+    penalty = max(0.0, st["nonname"] / n - 0.05) * 2 + 2 * st["calendar"] / n
+    penalty += 2 * max(0.0, st["placey"] / n - 0.15)
     if n == 1 and rows >= 5:
         penalty += 0.6
     elif n <= 3 and rows >= 20 * n:
@@ -514,12 +588,25 @@ def _decide(name: str, st: dict[str, float] | None, phone_rate: float) -> Column
     return ColumnDetection(name, best.type, round(min(1.0, max(0.0, score)), 2), evidence, part)
 
 
-def detect_columns(sample: pl.DataFrame) -> list[ColumnDetection]:
-    """Detect every column of ``sample`` (all-Utf8 columns, the header as column names)."""
+def detect_sample(sample: pl.DataFrame) -> tuple[list[ColumnDetection], CountryGuess]:
+    """Detect every column of ``sample`` (all-Utf8 columns, the header as column names), and the
+    file's country (phone numbers are judged in it too)."""
     if not sample.width:
-        return []
-    flags = _value_flags(_values(sample))
+        return [], NO_COUNTRY
+    values = _values(sample)
+    flags = _value_flags(values)
     stats = _column_stats(flags)
-    phone_columns = [col for col, st in stats.items() if st["shaped"] >= 0.3 * st["n"]]
-    rates = _phone_rates(flags, phone_columns)
-    return [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns]
+    phones = _phone_values(flags, [col for col, st in stats.items() if st["shaped"] >= 0.3 * st["n"]])
+    # phones laid out as such, or under a phone header, say where they are from (ids do not)
+    laid_out = {col: vals for col, vals in phones.items()
+                if stats[col]["formatted"] >= 0.5 * stats[col]["shaped"] or header_hint(col) == "phone"}
+    us_rates = {col: _phone_rate(vals, None) for col, vals in phones.items()}
+    country = infer_country(values, laid_out, us_rates)
+    rates = {col: _phone_rate(vals, country.code) if country.code not in (None, "US") else us_rates[col]
+             for col, vals in phones.items()}
+    return [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns], country
+
+
+def detect_columns(sample: pl.DataFrame) -> list[ColumnDetection]:
+    """Detect every column of ``sample`` (see ``detect_sample``)."""
+    return detect_sample(sample)[0]

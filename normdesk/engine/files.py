@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from normdesk.engine.detect import FileDetection, detect_columns
+from normdesk.engine.detect import FileDetection, detect_sample
 from normdesk.engine.plan import Plan
 from normdesk.engine.reader import open_source
+from normdesk.settings import DEFAULTS
 
 DETECT_SAMPLE_ROWS = 1000
 
@@ -15,14 +16,17 @@ DETECT_SAMPLE_ROWS = 1000
 def detect_file(path: str | Path, sheet: str | None = None, sample_rows: int = DETECT_SAMPLE_ROWS) -> FileDetection:
     """Detect the type of every column of a file from a sample of its first rows."""
     with open_source(path, sheet) as source:
-        return FileDetection(str(path), detect_columns(source.sample(sample_rows)))
+        columns, country = detect_sample(source.sample(sample_rows))
+        return FileDetection(str(path), columns, country)
 
 
 def plan_from_detection(
     detection: FileDetection, overrides: Mapping[str, str] | None = None, **options: Any
 ) -> Plan:
     """A plan from detected types, the user's overrides (``{"Tel": "phone", "Notes": "none"}``)
-    and run options (country, preserve_accents, output_format, sheet)."""
-    plan = Plan().with_detection(detection)
+    and run options (country, preserve_accents, output_format, sheet). The file's inferred
+    country is the default region unless ``country`` is given; its country column, if any, gives
+    each row's region."""
+    plan = Plan(country=detection.country.code or DEFAULTS.country).with_detection(detection)
     plan = plan.with_overrides(overrides or {}, [c.name for c in detection.columns])
     return plan.with_options(**options)

@@ -54,6 +54,7 @@ class Plan:
 
     columns: dict[str, ColumnPlan] = field(default_factory=dict)
     country: str = DEFAULTS.country
+    country_column: str | None = None  # a column naming each row's country (wins over ``country``)
     preserve_accents: bool = DEFAULTS.preserve_accents
     output_format: str = DEFAULTS.output_format
     sheet: str | None = None  # Excel input: sheet name; None is the first sheet
@@ -74,8 +75,10 @@ class Plan:
         return replace(self, columns=columns)
 
     def with_detection(self, detection: Any) -> Plan:
-        """This plan's options with the columns a ``FileDetection`` found (every option is kept)."""
-        return replace(self, columns={c.name: ColumnPlan(c.type, c.part) for c in detection.columns})
+        """This plan's options with the columns a ``FileDetection`` found (every option is kept), and
+        the country column it found, if any (each row's region)."""
+        return replace(self, columns={c.name: ColumnPlan(c.type, c.part) for c in detection.columns},
+                       country_column=detection.country.column or self.country_column)
 
     def with_options(self, **options: Any) -> Plan:
         plan = replace(self, **options)
@@ -113,6 +116,7 @@ class Plan:
         plan = cls(
             columns=columns,
             country=str(data.get("country", DEFAULTS.country)).upper(),
+            country_column=data.get("country_column"),
             preserve_accents=bool(data.get("preserve_accents", False)),
             output_format=str(data.get("output_format", DEFAULTS.output_format)),
             sheet=data.get("sheet"),

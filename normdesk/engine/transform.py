@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from normdesk.engine.formulas import protect, risky
+from normdesk.engine.country import country_of
 from normdesk.engine.normalize import NormalizeOptions, Normalizer, make_normalizer
 from normdesk.engine.normalize.base import OUTCOME, REASON, VALUE, warning_kinds
 from normdesk.engine.plan import Plan
@@ -55,12 +56,22 @@ def data_versions(plan: Plan, columns: list[str]) -> dict[str, str]:
     return versions
 
 
+def row_regions(countries: pl.Series) -> pl.Series:
+    """Each row's ISO country code from a country column ("Canada", "CA", "U.S.A."), else null."""
+    text = countries.cast(pl.Utf8).str.strip_chars()
+    uniq = text.drop_nulls().unique()
+    table = pl.DataFrame({"t": uniq, "code": [country_of(t) for t in uniq.to_list()]},
+                         schema={"t": pl.Utf8, "code": pl.Utf8})
+    return text.rename("t").to_frame().join(table, on="t", how="left", maintain_order="left")["code"]
+
+
 class ChunkTransform:
     def __init__(self, plan: Plan, columns: list[str], header: list[str], profile: bool = True) -> None:
         options = normalize_options(plan)
         self.profile = profile  # also profile every column (see engine/profile.py)
         self.columns = columns
         self.labels = dict(zip(columns, header))
+        self.country_column = plan.country_column if plan.country_column in self.labels else None
         self.normalizers: dict[str, Normalizer] = {
             key: make_normalizer(col.type, options, col.part)
             for key, col in plan.typed_columns()
@@ -75,6 +86,7 @@ class ChunkTransform:
         reasons, invalid_flags, outcomes, kinds, samples = [], [], {}, {}, []
         profiles: dict[str, ColumnProfile] = {}
         row_numbers = pl.int_range(first_row, first_row + chunk.height, eager=True)
+        regions = row_regions(chunk.get_column(self.country_column)) if self.country_column else None
         for key in self.columns:
             values = chunk.get_column(key)
             norm = self.normalizers.get(key)
@@ -84,7 +96,7 @@ class ChunkTransform:
             if norm is None:
                 out[key] = values
                 continue
-            result = norm.normalize(values)
+            result = norm.normalize(values, regions)
             if self.profile:
                 _profile_typed(profiles[key], norm, result)
             out[key] = result.get_column(VALUE).rename(key)

@@ -25,10 +25,16 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
+from functools import partial
+
 import polars as pl
 import usaddress
 
-from normdesk.engine.normalize.base import REASON, VALUE, Normalizer, map_distinct, presence, valid_rows
+from normdesk.engine.country import country_of
+from normdesk.engine.normalize.address_intl import NOT_US_CA, canadian, foreign_postcode, not_us_ca, provinces, split_country
+from normdesk.engine.normalize.address_units import NO_RANGE, ORDINALS, SPELLED, ordinal_floor, rewrite
+from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, by_region, map_distinct
+from normdesk.engine.normalize.base import presence, valid_rows
 from normdesk.engine.normalize.usps import (
     DIRECTIONALS,
     PO_BOX,
@@ -48,7 +54,7 @@ UNPARSEABLE = "unparseable address"
 NO_STREET = "no street found"
 NO_NUMBER = "no house number or PO box"
 NOT_A_STATE = "not a US state"
-NOT_US = "not a US address"
+NOT_US = NOT_US_CA  # "(XX)" is added when the country is known
 BAD_ZIP = "not a valid ZIP code"
 
 # usaddress labels, in the order their words are written on the street line.
@@ -73,6 +79,8 @@ UNIT_WORDS = ("APT", "APARTMENT", "STE", "SUITE", "UNIT", "RM", "ROOM", "BLDG", 
 # Words that make a street or city name ambiguous for the fast path.
 _AMBIGUOUS = sorted({*SUFFIXES, *DIRECTIONALS, *UNITS})
 _PO_BOX_KEYS = {"POBOX", "POSTOFFICEBOX", "POB", "BOX"}
+# City words that may be a unit written without a comma ("Second Floor Springfield"): slow path.
+_UNIT_LIKE = sorted({*UNITS, *ORDINALS, "LEVEL"})
 
 
 # -- slow path: usaddress, then Publication 28 --------------------------------------------------
@@ -91,10 +99,17 @@ def _join(pieces: Iterable[str | None]) -> str | None:
 
 
 def _unit(kind: str | None, ident: str | None) -> str | None:
-    """``APT 4`` from (``Apartment``, ``4``); ``# 4`` from (None, ``#4``)."""
+    """``APT 4`` from (``Apartment``, ``4``); ``# 4`` from (None, ``#4``); ``FL 15`` from (``Floor``,
+    ``15th``); ``STE 1`` from (``Suite``, ``One``); ``FRNT`` from (None, ``Front``)."""
     ident = _words(ident.lstrip("# ") if ident else None) if ident else None
     if kind:
         kind = UNITS.get(lookup_key(kind), _words(kind))
+        if kind == "FL" and ident:
+            ident = ordinal_floor(ident) or ident
+        elif ident in SPELLED:  # "Suite One": STE 1
+            ident = SPELLED[ident]
+    elif ident and UNITS.get(lookup_key(ident)) in NO_RANGE:
+        return UNITS[lookup_key(ident)]
     elif ident:
         kind = "#"
     return _join((kind, ident))
@@ -110,7 +125,7 @@ def _state(place: str | None, text: str | None) -> tuple[str | None, str | None,
     head, _, country = (text or "").rpartition(",")
     if head and lookup_key(country) not in STATES:
         if lookup_key(country) not in US_COUNTRY:
-            return place, None, NOT_US
+            return place, None, not_us_ca(country_of(country))
         text = head
     state = [w.strip(",;").upper() for w in (text or "").split()]
     words = (place or "").split() + [w for w in state if w]
@@ -125,7 +140,7 @@ def _state(place: str | None, text: str | None) -> tuple[str | None, str | None,
 def _reason(tags: Mapping[str, str], state_reason: str | None, has_street: bool, box: str | None) -> str | None:
     country = tags.get("CountryName")
     if country and lookup_key(country) not in US_COUNTRY:
-        return NOT_US
+        return not_us_ca(country_of(country))
     if state_reason:
         return state_reason
     if not has_street and not box:
@@ -247,8 +262,57 @@ def from_tokens(tokens: list[tuple[str, str]]) -> tuple[str | None, ...]:
     return standardize(tags)
 
 
-def parse_slow(text: str) -> tuple[str | None, ...]:
-    """Parts of one address through usaddress; never raises on bad input."""
+def parse_slow(text: str, region: str | None = None) -> tuple[str | None, ...]:
+    """Parts of one address (US or Canadian; others get a reason); never raises on bad input.
+
+    ``region``: the row's country when the file says it (a country column or the file's
+    country); a country ending the address wins."""
+    body, named = split_country(text)
+    region = named or region
+    if region not in (None, "US", "CA"):
+        return (None,) * 5 + (not_us_ca(region),)
+    upper = " ".join(body.upper().split())
+    ca = canadian(upper)
+    if ca is not None:
+        head, province, postcode = ca
+        street, comma, city = head.rpartition(", ")
+        if comma and not any(ch.isdigit() for ch in city):  # "street, city, PROVINCE": the city is known
+            line1, line2, _, _, _, reason = _parse_us(street, street)
+        else:
+            line1, line2, city, _, _, reason = _parse_us(head, head)
+        return line1, line2, city, province, postcode, None if reason == NOT_A_STATE else reason
+    parts = _parse_us(body, upper)
+    foreign = foreign_postcode(upper) if parts[4] is None else None
+    return (None,) * 5 + (not_us_ca(foreign),) if foreign else parts
+
+
+def _parse_us(text: str, upper: str) -> tuple[str | None, ...]:
+    """usaddress on ``text``; on ``upper`` with its units taken out (see address_units) when a
+    unit is of a form usaddress does not read, or when usaddress fails on ``text``."""
+    found = rewrite(upper)
+    if not found.needed:
+        parts = _usaddress(text)
+        if parts[-1] is None or not found.units or found.building:
+            return _spelled_number(parts, found.text)
+    again = _spelled_number(_usaddress(found.text), found.text)
+    if again[-1] is not None and not found.needed:
+        return parts
+    return (again[0], _join((again[1], *found.units, *found.building)), *again[2:])
+
+
+def _spelled_number(parts: tuple[str | None, ...], upper: str) -> tuple[str | None, ...]:
+    """``TWO HARBOR PLAZA``, which usaddress takes for a building: read with the digit, written
+    with the word as the gold labels and USPS keep it."""
+    word, _, rest = upper.partition(" ")
+    if parts[-1] != NO_STREET or word not in SPELLED:
+        return parts
+    again = _usaddress(f"{SPELLED[word]} {rest}")
+    if again[-1] is not None or not again[0] or not again[0].startswith(SPELLED[word] + " "):
+        return parts
+    return (word + again[0][len(SPELLED[word]):], *again[1:])
+
+
+def _usaddress(text: str) -> tuple[str | None, ...]:
     tokens = usaddress.parse(text)
     if not tokens:  # nothing usaddress can read (e.g. only a geocode)
         return (None,) * 5 + (NO_STREET,)
@@ -299,12 +363,13 @@ def parse_fast(clean: pl.Series) -> pl.DataFrame:
         (
             g.struct["num"].is_not_null()
             & ~g.struct["name"].str.split(" ").list.eval(pl.element().is_in(_AMBIGUOUS)).list.any()
-            & ~g.struct["city"].str.split(" ").list.eval(pl.element().is_in(UNIT_WORDS)).list.any().fill_null(False)
+            & ~g.struct["city"].str.split(" ").list.eval(pl.element().is_in(_UNIT_LIKE)).list.any().fill_null(False)
         ).alias("hit"),
     )
 
 
 # -- render: shared by both paths ---------------------------------------------------------------
+_PROVINCE_CODES = sorted(set(provinces().values()))
 _MC = [f"Mc{letter}" for letter in "abcdefghijklmnopqrstuvwxyz"]
 
 
@@ -329,8 +394,11 @@ def render(parts: pl.DataFrame, street_only: bool) -> pl.DataFrame:
     digits = pl.col("zip").str.replace_all("-", "", literal=True)
     zero_state = pl.col("state").is_null() | pl.col("state").is_in(list(ZERO_ZIP_STATES))
     digits = pl.when(digits.str.contains(r"^\d{4}(\d{4})?$") & zero_state).then("0" + digits).otherwise(digits)
+    canadian_zip = pl.col("zip").str.contains(r"^[A-Z]\d[A-Z] \d[A-Z]\d$") & pl.col("state").is_in(_PROVINCE_CODES)
     zip_code = (
-        pl.when(digits.str.contains(r"^\d{9}$"))
+        pl.when(canadian_zip)
+        .then(pl.col("zip"))
+        .when(digits.str.contains(r"^\d{9}$"))
         .then(digits.str.slice(0, 5) + "-" + digits.str.slice(5))
         .when(digits.str.contains(r"^\d{5}$"))
         .then(digits)
@@ -359,7 +427,9 @@ def render(parts: pl.DataFrame, street_only: bool) -> pl.DataFrame:
 
 
 class AddressNormalizer(Normalizer):
-    """US postal addresses; ``part`` None: one full line, ``"street"``: the street line only.
+    """US and Canadian postal addresses; ``part`` None: one full line, ``"street"``: the street
+    line only. Rows of another country (``options.country``, or the row's country column) are
+    kept and flagged ``not a US or Canadian address (XX)``.
 
     ``fast_path=False`` sends every value to usaddress (for tests and benchmarks).
     """
@@ -369,12 +439,18 @@ class AddressNormalizer(Normalizer):
     def __init__(self, options, part: str | None = None, fast_path: bool = True) -> None:
         super().__init__(options, part)
         self.fast_path = fast_path
+        self._caches = {"US": self.cache}  # the slow path's answers depend on the region
 
     def components(self) -> tuple[str, ...]:
         return COMPONENTS
 
-    def parts(self, stripped: pl.Series) -> pl.DataFrame:
+    def parts(self, stripped: pl.Series, region: str = "US") -> pl.DataFrame:
         """Upper-case parts of each value (fast path first), plus ``hit``: decided by the fast path."""
+        region = region.upper()
+        if region not in ("US", "CA"):
+            reason = pl.when(stripped.is_not_null()).then(pl.lit(not_us_ca(region)))
+            return pl.select(*(pl.lit(None, pl.Utf8).alias(p) for p in PARTS[:-1]), reason.alias(REASON),
+                             pl.lit(False).alias("hit"))
         # Socrata-style "location" cells end with the geocode: "12 Elm St\nHebron, CT 06248\n(41.65, -72.36)"
         clean = stripped.str.replace(r"\s*\(\s*-?\d{1,3}\.\d+\s*,\s*-?\d{1,3}\.\d+\s*\)\s*$", "")
         clean = clean.str.replace_all(r"\s*[\r\n]+\s*", ", ").str.replace_all(r"\s+", " ")
@@ -384,14 +460,21 @@ class AddressNormalizer(Normalizer):
         else:
             fast = pl.DataFrame({"hit": pl.repeat(False, len(clean), eager=True)})
         misses = pl.select(pl.when(~fast["hit"]).then(pl.lit(clean))).to_series()
-        slow = map_distinct(misses, parse_slow, PARTS, self.cache)
+        compute = parse_slow if region == "US" else partial(parse_slow, region=region)
+        slow = map_distinct(misses, compute, PARTS, self._caches.setdefault(region, DistinctCache()))
         if not self.fast_path:
             return slow.with_columns(fast["hit"])
         merged = [pl.when(pl.col("hit")).then(pl.col(p)).otherwise(pl.col(f"{p}_slow")).alias(p) for p in PARTS]
         return pl.concat([fast, slow.rename(lambda c: f"{c}_slow")], how="horizontal").select(*merged, "hit")
 
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
-        return render(self.parts(stripped), self.part == "street")
+        return self._in_region(stripped, self.options.country)
+
+    def _regional(self, stripped: pl.Series, regions: pl.Series) -> pl.DataFrame:
+        return by_region(stripped, regions, self.options.country.upper(), self._in_region)
+
+    def _in_region(self, stripped: pl.Series, region: str) -> pl.DataFrame:
+        return render(self.parts(stripped, region).drop("hit"), self.part == "street")
 
     def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
         valid = valid_rows(result)

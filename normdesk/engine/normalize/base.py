@@ -8,7 +8,8 @@ height with the columns
     outcome    UInt8 ``Outcome``: EMPTY, CHANGED, UNCHANGED, WARNING or INVALID
     reason     why the value is invalid ("not a valid phone number"), or its warnings, else null
 
-Subclasses only implement ``_normalize(stripped)``: ``stripped`` holds the trimmed values with
+Subclasses implement ``_normalize(stripped)`` (and, when the type depends on the country, may
+override ``_regional(stripped, regions)``, which gets each row's ISO country code or null): ``stripped`` holds the trimmed values with
 null for empty cells, and the result holds ``value``, the components and ``reason`` (null when
 valid), and may hold ``warning``: what is worth a look in a valid value ("role address"), null
 when nothing is. ``Normalizer.normalize`` does the rest (empties, keeping invalid values,
@@ -116,6 +117,21 @@ def presence(values: pl.Expr, label: str) -> pl.Expr:
     return pl.when(values.is_not_null()).then(pl.lit(f"with {label}")).otherwise(pl.lit(f"no {label}"))
 
 
+def by_region(
+    stripped: pl.Series, regions: pl.Series, default: str, compute: Callable[[pl.Series, str], pl.DataFrame]
+) -> pl.DataFrame:
+    """``compute(values, region)`` once per region of ``regions`` (null: ``default``), the rows
+    put back in their order."""
+    rows = pl.DataFrame({"v": stripped, "r": regions.fill_null(default)}).with_row_index("__i")
+    if rows["r"].n_unique() <= 1:
+        return compute(stripped, rows["r"][0] if len(rows) else default)
+    parts = [
+        compute(group["v"], region).with_columns(group["__i"])
+        for (region,), group in rows.partition_by("r", as_dict=True, maintain_order=True).items()
+    ]
+    return pl.concat(parts).sort("__i").drop("__i")
+
+
 class Normalizer(ABC):
     """One column type. Instances are cheap, hold a cache, and live in one process."""
 
@@ -143,11 +159,16 @@ class Normalizer(ABC):
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
         """Columns ``value``, each component, ``reason`` for non-null ``stripped`` values."""
 
-    def normalize(self, values: pl.Series) -> pl.DataFrame:
+    def _regional(self, stripped: pl.Series, regions: pl.Series) -> pl.DataFrame:
+        """``_normalize`` with each row's country (null: the default); most types ignore it."""
+        return self._normalize(stripped)
+
+    def normalize(self, values: pl.Series, regions: pl.Series | None = None) -> pl.DataFrame:
+        """``regions``: each row's ISO country code (from the file's country column), or None."""
         values = values.cast(pl.Utf8)
         stripped = values.str.strip_chars()
         stripped = pl.select(pl.when(stripped != "").then(stripped)).to_series().rename("v")
-        out = self._normalize(stripped)
+        out = self._normalize(stripped) if regions is None else self._regional(stripped, regions)
         if WARNING not in out.columns:
             out = out.with_columns(pl.lit(None, pl.Utf8).alias(WARNING))
         comps = self.components()

@@ -29,7 +29,8 @@ from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, _test_number_length
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, map_distinct, presence, valid_rows
+from normdesk.engine.normalize.base import REASON, VALUE, DistinctCache, Normalizer, by_region, map_distinct, presence
+from normdesk.engine.normalize.base import valid_rows
 from normdesk.engine.types import ColumnType
 
 EXT = "ext"
@@ -358,7 +359,8 @@ def number_facets(e164: pl.Series, cache: DistinctCache | None = None) -> dict[s
 
 
 class PhoneNormalizer(Normalizer):
-    """Phone numbers to E.164 with the default country ``options.country``; extension in ``ext``."""
+    """Phone numbers to E.164 with the default country ``options.country``; extension in ``ext``.
+    With each row's country (a country column), that country is the row's default region."""
 
     type = ColumnType.PHONE
     fast_path = True  # False sends every value to the library (tests, benchmarks)
@@ -367,18 +369,27 @@ class PhoneNormalizer(Normalizer):
         super().__init__(options, part)
         self.region = home_region(options.country).code
         self.facet_cache = DistinctCache()
+        self._caches = {self.region: self.cache}  # the slow path's answers depend on the region
 
     def components(self) -> tuple[str, ...]:
         return (EXT,)
 
     def _normalize(self, stripped: pl.Series) -> pl.DataFrame:
+        return self._in_region(stripped, self.region)
+
+    def _regional(self, stripped: pl.Series, regions: pl.Series) -> pl.DataFrame:
+        known = regions.replace_strict({r: r for r in regions.drop_nulls().unique() if _region(r)}, default=None)
+        return by_region(stripped, known, self.region, self._in_region)
+
+    def _in_region(self, stripped: pl.Series, region: str) -> pl.DataFrame:
+        cache = self._caches.setdefault(region, DistinctCache())
         if self.fast_path:
-            fast = fast_normalize(stripped, self.region)
+            fast = fast_normalize(stripped, region)
         else:
             fast = pl.DataFrame({VALUE: [None] * len(stripped), EXT: [None] * len(stripped)},
                                 schema={VALUE: pl.Utf8, EXT: pl.Utf8})
         left = pl.select(pl.when(fast[VALUE].is_null()).then(stripped)).to_series()
-        slow = map_distinct(left, partial(library_normalize, region=self.region), (VALUE, EXT, REASON), self.cache)
+        slow = map_distinct(left, partial(library_normalize, region=region), (VALUE, EXT, REASON), cache)
         return pl.DataFrame(
             {
                 VALUE: fast[VALUE].fill_null(slow[VALUE]),
