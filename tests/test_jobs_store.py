@@ -112,12 +112,12 @@ def test_a_data_folder_that_is_a_file_is_one_line(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 16 MiB file system (tmpfs) as the data folder; root only."""
+    """A real 64 MiB file system (tmpfs) as the data folder; root only."""
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a tmpfs needs root")
     mount = tmp_path / "small"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)]).returncode:
         pytest.skip("tmpfs cannot be mounted here")
     yield mount
     subprocess.run(["umount", "-l", str(mount)])

@@ -72,7 +72,7 @@ def test_without_a_keyring_backend_nothing_is_stored_and_s3_stays_off(aws_env, n
     from normdesk.sync.client import active_settings
 
     assert not keyring_available()
-    with pytest.raises(KeyringUnavailable, match="no OS keyring backend") as info:
+    with pytest.raises(KeyringUnavailable, match="no keyring backend") as info:
         store_credentials("AKID", MARKER)
     assert MARKER not in str(info.value)
     with pytest.raises(KeyringUnavailable):
