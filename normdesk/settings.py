@@ -73,6 +73,8 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    # -- dedupe -------------------------------------------------------------------------------
+    match_threshold: float = _setting(0.9, _clamp(0.0, 1.0))  # link probability that joins two rows
 
     def checked(self) -> Settings:
         """The same settings with every value of the right type and in its allowed range."""

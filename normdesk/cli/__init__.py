@@ -13,10 +13,10 @@ import sys
 from typing import Sequence
 
 from normdesk import __version__
-from normdesk.cli import detect, jobs, run, s3, worker
+from normdesk.cli import dedupe, detect, jobs, run, s3, worker
 from normdesk.cli.common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, fail
 
-COMMANDS = (detect, run, jobs, worker, s3)
+COMMANDS = (detect, run, jobs, worker, s3, dedupe)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
