@@ -87,14 +87,14 @@ def dedupe(
         del frames
         report = DedupeReport(rows=sum(f.rows for f in files), threshold=threshold,
                               blocking_rules=[k for k, _ in keys], match_columns=sorted(present))
-        edges = _links(con, work, present, [k for k, _ in keys], threshold, bool(against), report)
+        edges = _links(con, present, [k for k, _ in keys], threshold, bool(against), report)
         base = files[0] if against else None
-        assignment = _assign(con, edges, base, report)
+        assignment = _assign(con, work, edges, base, report)
         out_files = files[1:] if against else files
         _write(out_files, assignment, Path(output), output_format, several=len(out_files) > 1)
         report.output = str(output)
         if merged:
-            _write_merged(con, Path(output), out_files, Path(merged), output_format)
+            _write_merged(con, assignment, out_files, Path(merged), output_format)
             report.merged = str(merged)
         con.close()
     finally:
@@ -127,27 +127,28 @@ def _prepare(paths, work, plan, match):
     return files, frames, present
 
 
-def _links(con, work, present, keys, threshold, against, report) -> str:
+def _links(con, present, keys, threshold, against, report) -> str:
     """Scored pairs above the threshold, in table ``edges`` (unique_id_l, unique_id_r, match_probability)."""
     db = DuckDBAPI(con)
     if against:
-        base = db.register("SELECT * FROM compare WHERE source_dataset = 'f0'", table_name="base")
-        new = db.register("SELECT * FROM compare WHERE source_dataset <> 'f0'", table_name="new")
-        linker = Linker([base, new], model.settings(present, keys, "link_only"), log_level=logging.WARNING)
+        con.execute("CREATE TABLE base_rows AS SELECT * FROM compare WHERE source_dataset = 'f0'; "
+                    "CREATE TABLE new_rows AS SELECT * FROM compare WHERE source_dataset <> 'f0'")
+        base, new = db.register("base_rows", table_name="base"), db.register("new_rows", table_name="new")
+        linker = Linker([base, new], model.settings(present, keys, "link_only"), log_level=logging.ERROR)
     else:
         linker = Linker(db.register("compare", table_name="rows"), model.settings(present, keys, "dedupe_only"),
-                        log_level=logging.WARNING)
+                        log_level=logging.ERROR)
     model.train(linker, keys, present)
     predictions = linker.inference.predict(warning_mode="never")
     table = predictions.physical_name
-    report.pairs_compared = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    report.pairs_compared = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     con.execute(f"CREATE TABLE edges AS SELECT unique_id_l, unique_id_r, match_probability FROM {table} "
                 f"WHERE match_probability >= {threshold}")
-    report.links = con.execute("SELECT count(*) FROM edges").fetchone()[0]
+    report.links = con.execute("SELECT count(*) FROM edges").fetchall()[0][0]
     return "edges"
 
 
-def _assign(con, edges, base: _File | None, report) -> Path:
+def _assign(con, work: Path, edges, base: _File | None, report) -> Path:
     """Cluster and score of every row, by unique_id. Clusters are the connected components of the
     links, named by their smallest row number; against a base, a new row takes its best base row's id."""
     if base is None:
@@ -161,7 +162,7 @@ def _assign(con, edges, base: _File | None, report) -> Path:
                 SELECT n.id, least(n.cluster, coalesce(min(m.cluster), n.cluster)) AS cluster
                 FROM nodes n LEFT JOIN both_ways e ON e.a = n.id LEFT JOIN nodes m ON m.id = e.b
                 GROUP BY n.id, n.cluster;
-                SELECT count(*) FROM next JOIN nodes USING (id) WHERE next.cluster <> nodes.cluster""").fetchone()[0]
+                SELECT count(*) FROM next JOIN nodes USING (id) WHERE next.cluster <> nodes.cluster""").fetchall()[0][0]
             con.execute("DROP TABLE nodes; ALTER TABLE next RENAME TO nodes")
             if not changed:
                 break
@@ -174,11 +175,11 @@ def _assign(con, edges, base: _File | None, report) -> Path:
                        GROUP BY unique_id_r) best ON best.id = c.unique_id
             WHERE c.source_dataset <> 'f0'""")
         score = f"SELECT unique_id_r AS id, max(match_probability) AS score FROM {edges} GROUP BY id"
-    path = Path(str(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])).parent / "assign.parquet"
+    path = work / "assign.parquet"
     con.execute(f"""COPY (SELECT n.id AS unique_id, n.cluster, s.score FROM nodes n LEFT JOIN ({score}) s USING (id)
                     ORDER BY n.id) TO '{path}' (FORMAT parquet)""")
     stats = con.execute("SELECT count(*), sum(CASE WHEN k > 1 THEN k END) FROM "
-                        "(SELECT count(*) AS k FROM nodes GROUP BY cluster)").fetchone()
+                        "(SELECT count(*) AS k FROM nodes GROUP BY cluster)").fetchall()[0]
     report.clusters, report.rows_in_clusters = stats[0], int(stats[1] or 0)
     return path
 
@@ -211,11 +212,10 @@ def _sink(frame: pl.LazyFrame, output: Path, fmt: str) -> None:
         part.unlink(missing_ok=True)
 
 
-def _write_merged(con, output: Path, files: list[_File], merged: Path, fmt: str) -> None:
+def _write_merged(con, assignment: Path, files: list[_File], merged: Path, fmt: str) -> None:
     """One golden row per cluster: per column the most frequent non-empty value, ties to the newest
     file (modification time), then the most complete (longest) value; plus the rows it merged."""
-    rows = _clustered(files, Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0]).parent
-                      / "assign.parquet", several=False)
+    rows = _clustered(files, assignment, several=False)
     newest = {f.path.name: rank for rank, f in enumerate(sorted(files, key=lambda f: f.path.stat().st_mtime))}
     ranks = pl.concat([pl.repeat(newest[f.path.name], f.rows, eager=True, dtype=pl.Int32) for f in files])
     ids = pl.concat([pl.int_range(f.first_id, f.first_id + f.rows, eager=True) for f in files])
@@ -230,6 +230,6 @@ def _write_merged(con, output: Path, files: list[_File], merged: Path, fmt: str)
     )
     golden = con.execute(f"""
         SELECT {CLUSTER}, {picks}, string_agg(_row::VARCHAR, ';' ORDER BY _row) AS {MERGED}
-        FROM (SELECT *, {counted} FROM clustered) GROUP BY {CLUSTER} ORDER BY {CLUSTER}""").pl()
+        FROM (SELECT *, {counted} FROM clustered) GROUP BY {CLUSTER} ORDER BY {CLUSTER}""").to_arrow_table()
     con.unregister("clustered")
-    _sink(golden.lazy(), merged, fmt)
+    _sink(pl.from_arrow(golden).lazy(), merged, fmt)
