@@ -59,7 +59,7 @@ def naive(frame: pl.DataFrame, email: str | None, first: str, last: str, dob: st
 
 
 def clusters_of(out: Path, expected_rows: int) -> list:
-    clusters = pl.read_csv(out, infer_schema=False).get_column(CLUSTER).to_list()
+    clusters = pl.read_csv(out, infer_schema=False).get_column(CLUSTER).cast(pl.Int64).to_list()
     assert len(clusters) == expected_rows
     return clusters
 
@@ -156,15 +156,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("NORMDESK_HOME", tmp)
         work = Path(tmp)
-        results = [febrl(f"FEBRL {k}", [FEBRL / f"dataset{k}.csv"], work) for k in (1, 2, 3)]
-        results.append(febrl("FEBRL 4a-4b (link)", [FEBRL / "dataset4a.csv", FEBRL / "dataset4b.csv"], work))
-        results.append(contacts(args.contacts, args.seed, work))
-    print("| data | rows | pairs compared | normdesk P / R / F1 | naive P / R / F1 | time |")
-    print("|---|---:|---:|---|---|---:|")
-    for res in results:
-        fmt = lambda t: " / ".join(f"{v:.3f}" for v in t)  # noqa: E731
+        print("| data | rows | pairs compared | normdesk P / R / F1 | naive P / R / F1 | time |")
+        print("|---|---:|---:|---|---|---:|")
+        runs = [lambda k=k: febrl(f"FEBRL {k}", [FEBRL / f"dataset{k}.csv"], work) for k in (1, 2, 3)]
+        runs.append(lambda: febrl("FEBRL 4a-4b (link)", [FEBRL / "dataset4a.csv", FEBRL / "dataset4b.csv"], work))
+        runs.append(lambda: contacts(args.contacts, args.seed, work))
+        for run in runs:
+            show(run())
+
+
+def show(res: dict) -> None:
+    fmt = lambda t: " / ".join(f"{v:.3f}" for v in t)  # noqa: E731
         print(f"| {res['data']} | {res['rows']:,} | {res['pairs']:,} | {fmt(res['normdesk'])} | "
-              f"{fmt(res['naive'])} | {res['s']:.1f} s |")
+              f"{fmt(res['naive'])} | {res['s']:.1f} s |", flush=True)
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def _prepare(paths, work, plan, match):
         roles = roles_for(file_plan, columns, header, out_names, match)
         frame = comparison_frame(pl.scan_parquet(normalized), roles, next_id, i).collect()
         frames.append(frame)
-        present |= set(roles.columns)
+        present |= set(roles.columns) | ({"house"} if "street" in roles.columns else set())
         files.append(_File(path, normalized, next_id, frame.height))
         next_id += frame.height
     frames = [add_name_keys(f) for f in (frames if len(frames) == 1 else [pl.concat(frames)])]
