@@ -167,8 +167,8 @@ def main() -> None:
 
 def show(res: dict) -> None:
     fmt = lambda t: " / ".join(f"{v:.3f}" for v in t)  # noqa: E731
-        print(f"| {res['data']} | {res['rows']:,} | {res['pairs']:,} | {fmt(res['normdesk'])} | "
-              f"{fmt(res['naive'])} | {res['s']:.1f} s |", flush=True)
+    print(f"| {res['data']} | {res['rows']:,} | {res['pairs']:,} | {fmt(res['normdesk'])} | "
+          f"{fmt(res['naive'])} | {res['s']:.1f} s |", flush=True)
 
 
 if __name__ == "__main__":
