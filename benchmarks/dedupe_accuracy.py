@@ -107,7 +107,7 @@ def inject(src: Path, dst: Path, seed: int) -> list[int]:
         name = (row["full_name"] or "").strip()
         parts = name.replace(",", "").split()
         for _ in range(r.randint(1, 3)):
-            k = r.randrange(6)
+            k = r.randrange(7)
             if k == 0 and parts:
                 row["full_name"] = typo(name)
             elif k == 1 and len(parts) >= 2 and parts[0].lower() in NICK:
@@ -122,6 +122,9 @@ def inject(src: Path, dst: Path, seed: int) -> list[int]:
                 row["address"] = f"{street.upper()} {rest.strip()}"
             elif k == 5:
                 row[r.choice(("email", "phone", "address"))] = ""
+            elif k == 6 and row["email"] and "@" in row["email"]:
+                local, _, domain = row["email"].strip().partition("@")
+                row["email"] = f"{typo(local)}@{domain}"
         out.append(row)
         entity.append(i)
     order = list(range(len(out)))

@@ -98,7 +98,9 @@ def train(linker: Linker, keys: list[str], present: set[str], seed: int = 42) ->
     for key in sessions:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(block_on(key), fix_u_probabilities=True)
-        except EMTrainingException:  # no pairs share this key: the other session trains what it can
+        except (EMTrainingException, ValueError):
+            # no pairs share this key, or EM drove an m probability to 0.0 (Splink 5 refuses it):
+            # the other session and the u estimates stand
             continue
 
 
