@@ -92,6 +92,8 @@ class Settings:
     cluster_enabled: bool = _setting(False)
     cluster_address: str = _setting("")  # the scheduler, tcp://HOST:PORT (or tls://)
     cluster_min_mb: float = _setting(200.0, _clamp(0.0, 10_000_000.0))  # inputs at least this large go to the cluster
+    # -- dedupe -------------------------------------------------------------------------------
+    match_threshold: float = _setting(0.9, _clamp(0.0, 1.0))  # link probability that joins two rows
 
     def cluster_for(self, size_bytes: int) -> str | None:
         """The cluster address a job of ``size_bytes`` runs on, or None to run it here."""

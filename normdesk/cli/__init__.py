@@ -13,10 +13,10 @@ import sys
 from typing import Sequence
 
 import normdesk
-from normdesk.cli import api_key, detect, jobs, run, s3, schedule, serve, service, watch, webhook, worker
+from normdesk.cli import api_key, dedupe, detect, jobs, run, s3, schedule, serve, service, watch, webhook, worker
 from normdesk.cli.common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_STORE, fail
 
-COMMANDS = (detect, run, jobs, worker, s3, schedule, watch, service, serve, api_key, webhook)
+COMMANDS = (detect, run, jobs, worker, s3, dedupe, schedule, watch, service, serve, api_key, webhook)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
