@@ -127,3 +127,11 @@ def test_excel_input_and_output(tmp_path):
     got = pl.read_excel(out, infer_schema_length=0)
     assert got["Mail"].to_list() == ["ann@x.org"] and got["Zip"].to_list() == ["02134"]
     assert got["Name_first"].to_list() == ["Ann"]
+
+
+def test_version_goes_to_stdout():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "normdesk", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("normdesk ") and proc.stderr == ""

@@ -37,6 +37,7 @@ def test_submit_work_show_stats_retry(tmp_path, cli):
     jobs = {j["id"]: j for j in json.loads(cli("jobs", "list", "--json").stdout)}
     assert jobs[submitted[0]["id"]]["status"] == "completed" and jobs[bad["id"]]["status"] == "failed"
     assert jobs[bad["id"]]["attempts"] == 1  # bad input: no retry
+    assert "config" not in jobs[bad["id"]] and "report" not in jobs[bad["id"]]  # `jobs show` has them
     assert (tmp_path / "a.normalized.csv").read_text().splitlines()[1].endswith(",+14155550100,,x,")
     assert json.loads((tmp_path / "p.json").read_text())[0]["Tel"] == "+14155550100"
     shown = cli("jobs", "show", submitted[0]["id"][-5:]).stdout

@@ -55,7 +55,8 @@ class VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        parser.exit(message=f"normdesk {normdesk.__version__}\n")
+        print(f"normdesk {normdesk.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
