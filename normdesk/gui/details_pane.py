@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from normdesk.engine.errors import NormdeskError
 from normdesk.engine.quality_report import write_report
 from normdesk.engine.report import Report
 from normdesk.gui.column_chart import ColumnChart
-from normdesk.gui.profile_view import ProfileView
+from normdesk.gui.profile_view import ProfileView, set_rows
 from normdesk.gui.job_model import duration_of, format_duration, status_of, sync_of, sync_sentence
 from normdesk.settings import DEFAULTS
 
@@ -97,12 +96,7 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            table.setItem(r, c, item)
+    set_rows(table, rows)
     table.resizeColumnsToContents()
     for c in range(table.columnCount() - 1):  # the last column (the reason) keeps room; the cut text is in the tooltips
         table.setColumnWidth(c, min(table.columnWidth(c), MAX_COLUMN_WIDTH))

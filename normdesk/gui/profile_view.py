@@ -51,7 +51,8 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
-def _set_rows(table: QTableWidget, rows: list[list[str]]) -> None:
+def set_rows(table: QTableWidget, rows: list[list[str]]) -> None:
+    """Fill a read-only table, each cell with its text as a tooltip (cut text stays readable)."""
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
@@ -86,14 +87,14 @@ class ProfileView(QWidget):
             patterns = sorted(p["patterns"]["items"].items(), key=lambda kv: -kv[1])
             rows.append([p["header"], _pct(filled, p["rows"]), ("" if p["distinct_exact"] else "~") + f"{p['distinct']:,}",
                          valid, patterns[0][0] if patterns else ""])
-        _set_rows(self.columns, rows)
+        set_rows(self.columns, rows)
         if self.in_pane:
             self.columns.setFixedHeight(self.columns.horizontalHeader().height() + 22 * len(rows) + 6)
             self.detail.setFixedHeight(self.detail.horizontalHeader().height() + 22 * 10 + 6)
         if rows:
             self.columns.selectRow(0)
         else:
-            _set_rows(self.detail, [])
+            set_rows(self.detail, [])
 
     def _show_selected(self) -> None:
         selected = self.columns.selectionModel().selectedRows()
@@ -106,4 +107,4 @@ class ProfileView(QWidget):
         for name, table in sections:
             for value, n in sorted(table["items"].items(), key=lambda kv: -kv[1])[:TOP]:
                 rows.append([f"{name}: {value}", f"{n:,}"])
-        _set_rows(self.detail, rows)
+        set_rows(self.detail, rows)
