@@ -284,7 +284,7 @@ def test_memory_flat_and_speed_on_1m_rows():
 
     path = "/tmp/c1m.csv"
     if not os.path.exists(path):
-        pytest.skip("make it with: python /work/shared/bench/gen_contacts.py 1000000 --out /tmp/c1m.csv")
+        pytest.skip("make it with: python ../shared/bench/gen_contacts.py 1000000 --out /tmp/c1m.csv")
     with open_source(path) as source:
         start, cpu = time.perf_counter(), time.process_time()
         rows = sum(f.height for f in source.chunks(50_000))
