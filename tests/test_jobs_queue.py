@@ -350,3 +350,14 @@ def test_a_store_written_by_version_1_opens_and_is_upgraded_once(tmp_path, monke
     again = JobQueue()  # the upgrade ran once: the schema key is there now
     assert again.cache.get("schema") == 2 and again.stats().total == 5
     again.close()
+
+
+def test_a_renewed_lease_keeps_the_record_in_the_current_schema(queue, csv_file):
+    job = queue.submit(csv_file)
+    queue.claim("me")
+    queue.progress(job.id, "me", 10, 0.5)
+    queue.renew("me", [job.id])
+    queue.chunk_started(job.id, "me", 11)
+    assert queue.cache.get("job:" + job.id)["schema"] == 2
+    again = queue.get(job.id)
+    assert again.fraction == 0.5 and again.chunk_row == 11

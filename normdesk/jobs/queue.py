@@ -251,7 +251,7 @@ class JobQueue:
             for job_id in job_ids:
                 job = self._leased(job_id, owner)
                 if job is not None:
-                    self.cache.set(_JOB + job_id, replace(job, lease_expires=expires).to_record())
+                    self._touch(replace(job, lease_expires=expires))
 
     def chunk_started(self, job_id: str, owner: str, first_row: int) -> None:
         """The runner's process starts normalizing the chunk that begins at ``first_row`` (the evidence
@@ -259,7 +259,7 @@ class JobQueue:
         with self.cache.transact():
             job = self._leased(job_id, owner)
             if job is not None:
-                self.cache.set(_JOB + job_id, {**replace(job, chunk_row=first_row).to_record(), "schema": RECORD_SCHEMA})
+                self._touch(replace(job, chunk_row=first_row))
 
     def cancel_requested(self, job_id: str) -> bool:
         job = self.get(job_id)
@@ -454,9 +454,14 @@ class JobQueue:
             self.cache.delete(_JOB + job.id)
             self.cache.delete(_CKPT + job.id)
         else:
-            self.cache.set(_JOB + job.id, {**new.to_record(), "schema": RECORD_SCHEMA})
+            self._touch(new)
         self._index(old, new)
         self.cache.incr(_REV)
+
+    def _touch(self, job: Job) -> None:
+        """Store ``job`` as it is, without touching the indexes or the revision: for the changes no
+        viewer shows (a renewed lease, the chunk being normalized). Call inside ``cache.transact()``."""
+        self.cache.set(_JOB + job.id, {**job.to_record(), "schema": RECORD_SCHEMA})
 
     def _index(self, old: Job | None, new: Job | None) -> None:
         def entry(job: Job | None) -> tuple | None:
