@@ -29,8 +29,11 @@ from normdesk.gui.run_options import RunOptionWidgets
 from normdesk.settings import Settings
 
 
-def _spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
-    spin = QSpinBox()
+def _spin(low: float, high: float, value: float, suffix: str = "", decimals: int | None = None) -> QSpinBox | QDoubleSpinBox:
+    """A spin box for whole numbers, or with ``decimals`` one for decimal numbers."""
+    spin = QSpinBox() if decimals is None else QDoubleSpinBox()
+    if decimals is not None:
+        spin.setDecimals(decimals)
     spin.setRange(low, high)
     spin.setValue(value)
     spin.setSuffix(suffix)
@@ -56,11 +59,7 @@ class SettingsDialog(QDialog):
 
         self.concurrency = _spin(1, 16, settings.worker_concurrency, " jobs at once")
         self.attempts = _spin(1, 10, settings.max_attempts, " attempts")
-        self.backoff = QDoubleSpinBox()
-        self.backoff.setRange(0.0, 3600.0)
-        self.backoff.setDecimals(1)
-        self.backoff.setSuffix(" s")
-        self.backoff.setValue(settings.backoff_s)
+        self.backoff = _spin(0.0, 3600.0, settings.backoff_s, " s", decimals=1)
         processing = QFormLayout()
         processing.addRow("Worker concurrency:", self.concurrency)
         processing.addRow("Retries:", self.attempts)
@@ -100,11 +99,7 @@ class SettingsDialog(QDialog):
         self.cluster.setChecked(settings.cluster_enabled)
         self.cluster_address = QLineEdit(settings.cluster_address)
         self.cluster_address.setPlaceholderText("tcp://scheduler-host:8786")
-        self.cluster_min_mb = QDoubleSpinBox()
-        self.cluster_min_mb.setRange(0.0, 10_000_000.0)
-        self.cluster_min_mb.setDecimals(0)
-        self.cluster_min_mb.setSuffix(" MB")
-        self.cluster_min_mb.setValue(settings.cluster_min_mb)
+        self.cluster_min_mb = _spin(0.0, 10_000_000.0, settings.cluster_min_mb, " MB", decimals=0)
         for widget in (self.cluster_address, self.cluster_min_mb):
             widget.setEnabled(self.cluster.isChecked())
             self.cluster.toggled.connect(widget.setEnabled)
