@@ -11,6 +11,8 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from normdesk.sync.state import sync_state as sync_of  # the name the window has always used
+
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -86,9 +88,6 @@ def _short_time(ts: float) -> str:
     return when.strftime("%b %d %H:%M") if when.year == now.year else when.strftime("%Y-%m-%d")
 
 
-def sync_of(job: Any) -> dict:
-    """The job's S3 sync state (``job.extra["sync"]``), {} when it was never synced."""
-    return dict((job.extra or {}).get("sync") or {})
 
 
 def sync_text(job: Any) -> str:

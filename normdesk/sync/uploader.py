@@ -20,6 +20,7 @@ from normdesk.sync.client import active_settings, make_client
 from normdesk.sync.errors import SyncError
 from normdesk.sync.keys import upload_key
 from normdesk.sync.settings import S3Settings
+from normdesk.sync.state import sync_state
 from normdesk.sync.transfer import ProgressFn, TransferConfig, upload_file
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,6 @@ def backoff(attempts: int) -> float:
 
 def _status(job) -> str:
     return str(getattr(job.status, "value", job.status))
-
-
-def sync_state(job) -> dict:
-    """The job's stored sync state ({} when it was never synced)."""
-    return dict((job.extra or {}).get("sync") or {})
 
 
 def _files(job, settings: S3Settings) -> list[tuple[str, Path, str]]:
