@@ -1,4 +1,4 @@
-"""Queue overhead at scale: a store of N jobs (default 10,000), then the time of what every front end
+"""Queue overhead at scale: a store of N jobs (default 10,000; completed ones hold a real report), then the time of what every front end
 does often: claim, "anything due?", stats, `jobs list --json`, a CLI start, and the queue's own cost per
 job (submit -> claim -> checkpoint -> complete -> COMPLETED event), without the engine.
 
@@ -27,6 +27,18 @@ def timed(fn, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def real_report(tmp: Path) -> dict:
+    """The engine's report (column profile included) of a 2,000-row contact file: what a completed
+    job holds."""
+    from normdesk.engine import Plan, run_file
+
+    lines = ["Name,Email,Phone,City"] + [f"Person {n},p{n}@example.com,(415) 555-{n % 10000:04d},Town {n % 97}"
+                                         for n in range(2000)]
+    source = tmp / "report-source.csv"
+    source.write_text("\n".join(lines) + "\n")
+    return run_file(source, tmp / "report-out.csv", Plan(), workers=0).to_dict()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=10_000)
@@ -38,13 +50,14 @@ def main() -> int:
 
     source = tmp / "in.csv"
     source.write_text("Name,Tel\nada lovelace,(415) 555-0100\n")
+    report = real_report(tmp)
     queue = JobQueue()
     start = time.perf_counter()
     for n in range(args.jobs):
         job = queue.submit(source, tmp / f"out{n}.csv")
         queue.claim("bench")
         if n % 10:  # nine in ten completed, one failed: a store that has run for a while
-            queue.run_completed(queue.complete(job.id, "bench", {"total_rows": 1, "valid_rows": 1, "invalid_rows": 0}))
+            queue.run_completed(queue.complete(job.id, "bench", report))
         else:
             queue.fail(job.id, "bench", "not a text file", retryable=False)
     for n in range(5):  # and a few waiting

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from normdesk.engine import InputError, Plan
-from normdesk.jobs.model import Job, JobStatus, Policy
+from normdesk.jobs.model import RECORD_SCHEMA, Job, JobStatus, Policy
 from normdesk.jobs.queue import JobQueue
 from normdesk.settings import Settings
 
@@ -348,7 +348,7 @@ def test_a_store_written_by_version_1_opens_and_is_upgraded_once(tmp_path, monke
     assert queue.claim("new-owner").id == jobs["processing"].id  # the oldest pending one
     queue.close()
     again = JobQueue()  # the upgrade ran once: the schema key is there now
-    assert again.cache.get("schema") == 2 and again.stats().total == 5
+    assert again.cache.get("schema") == RECORD_SCHEMA and again.stats().total == 5
     again.close()
 
 
@@ -358,6 +358,40 @@ def test_a_renewed_lease_keeps_the_record_in_the_current_schema(queue, csv_file)
     queue.progress(job.id, "me", 10, 0.5)
     queue.renew("me", [job.id])
     queue.chunk_started(job.id, "me", 11)
-    assert queue.cache.get("job:" + job.id)["schema"] == 2
+    assert queue.cache.get("job:" + job.id)["schema"] == RECORD_SCHEMA
     again = queue.get(job.id)
     assert again.fraction == 0.5 and again.chunk_row == 11
+
+
+def test_a_store_of_version_2_moves_its_reports_under_their_own_key(tmp_path, monkeypatch):
+    """tests/data/store-v2 was written by the queue that kept reports inside the job records: one
+    completed job (with a report) and one pending."""
+    import shutil
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    shutil.copytree(Path(__file__).parent / "data" / "store-v2", home / "queue")
+    monkeypatch.setenv("NORMDESK_HOME", str(home))
+    queue = JobQueue()
+    done = next(j for j in queue.list() if j.status == "completed")
+    assert done.report is None  # a list is read without the reports...
+    assert queue.get(done.id).report["columns"] == {"phone": {"valid": 1}}  # ...which are kept
+    assert queue.cache.get("job:" + done.id)["report"] is None
+    assert [json.loads(text)["id"] for text in queue.summaries()] == [j.id for j in queue.list()]
+    queue.close()
+
+
+def test_reports_and_summaries_live_beside_the_records(queue, csv_file):
+    first, second = queue.submit(csv_file), queue.submit(csv_file)
+    queue.claim("me")
+    report = {"total_rows": 2, "valid_rows": 2, "invalid_rows": 0, "columns": {"x": list(range(1000))}}
+    queue.run_completed(queue.complete(first.id, "me", report))
+    assert queue.get(first.id).report == report
+    assert [j.report for j in queue.list()] == [None, None]
+    assert [j.report for j in queue.list(reports=True)] == [None, report]
+    assert queue.find(first.id[-6:]).report == report
+    summaries = [json.loads(text) for text in queue.summaries()]
+    assert summaries == [queue.get(second.id).summary(), queue.get(first.id).summary()]
+    assert summaries[1]["status"] == "completed" and "report" not in summaries[1] and "config" not in summaries[1]
+    queue.remove(first.id)
+    assert not [key for key in queue.cache.iterkeys() if str(key).endswith(first.id)]

@@ -148,7 +148,7 @@ def create_app(service: Service) -> FastAPI:
     @router.get("/jobs", tags=["jobs"], dependencies=[read], response_model=list[JobOut])
     def list_jobs(limit: int = Query(50, ge=1, le=10_000)) -> JSONResponse:
         """The newest jobs first (sent as they are: validating 50 models per call would halve the rate)."""
-        return JSONResponse([j.to_dict() for j in service.queue.list(limit)])
+        return JSONResponse([j.to_dict() for j in service.queue.list(limit, reports=True)])
 
     @router.get("/jobs/{job_id}", tags=["jobs"], dependencies=[read],
                 responses={200: {"content": {"application/json": {"example": JOB_EXAMPLE}}}})

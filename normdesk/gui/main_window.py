@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         jobs = self.selected_jobs()
-        self.details.show_job(jobs[0] if len(jobs) == 1 else None)
+        self.details.show_job(self.queue.get(jobs[0].id) if len(jobs) == 1 else None)
         self._update_actions()
 
     # -- queue snapshots ----------------------------------------------------------------------
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(1 if jobs else 0)
         selected = self.details.job_id()
         if selected is not None:
-            self.details.show_job(self.model.job_by_id(selected))
+            self.details.show_job(self.queue.get(selected))
         self._update_actions()
 
     def _show_stats(self) -> None:

@@ -86,6 +86,12 @@ class Job:
         """JSON-able, with the design's camelCase keys (totalRows, errorMessage...)."""
         return {camel: getattr(self, name) for name, camel in _PUBLIC_FIELDS}
 
+    def summary(self) -> dict[str, Any]:
+        """``to_dict()`` without the plan (``config``) and the ``report``, which are most of a job."""
+        data = self.to_dict()
+        del data["config"], data["report"]
+        return data
+
     def to_record(self) -> dict[str, Any]:
         """What the store keeps: every field under its own name, the status as text."""
         record = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -98,7 +104,7 @@ class Job:
         (where the fraction, the output's stat and the hooks flag lived in ``extra``)."""
         values = {name: record[name] for name in JOB_FIELDS if name in record}
         values["status"] = JobStatus(values["status"])
-        if record.get("schema", 1) < RECORD_SCHEMA:
+        if record.get("schema", 1) < 2:
             extra = dict(record.get("extra") or {})
             values["fraction"] = float(extra.pop("fraction", 0.0))
             values["output_stat"] = extra.pop("output_stat", None)
@@ -108,7 +114,7 @@ class Job:
         return cls(**values)
 
 
-RECORD_SCHEMA = 2  # version 1: the queue's own fields were untyped keys of the record and of ``extra``
+RECORD_SCHEMA = 3  # 1: the queue's own fields were untyped keys of the record and of ``extra``; 2: the report was in it
 
 
 JOB_FIELDS = tuple(f.name for f in fields(Job))

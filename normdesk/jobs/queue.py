@@ -3,16 +3,20 @@
 Every state change is one transaction (``with cache.transact():``), so any number of threads and
 processes may use the queue at once. Keys:
 
-    job:<id>     the job: ``Job.to_record()`` (every field typed, leases and crash counts included)
+    job:<id>     the job: ``Job.to_record()`` (every field typed, leases and crash counts included),
+                 without its report
+    rep:<id>     the engine's report of a completed job (column profile included: the bulk of a job)
+    sum:<id>     the job's public summary as JSON text (``Job.summary()``): what `jobs list --json` prints
     ckpt:<id>    the engine's last ``Checkpoint.to_dict()`` of a running job (resume point)
     idx:active   {id: (status, next_retry_at, output_path)} of the pending and running jobs
     idx:counts   {status: number of jobs}
     idx:hooks    ids of completed jobs whose COMPLETED subscribers have not all returned
     rev          a counter bumped by every change, cheap to poll
-    schema       the record schema (2); a store of version 1 is upgraded once, when first opened
+    schema       the record schema (3); an older store is upgraded once, when first opened
 
-The indexes change in the same transaction as the records, so claiming a job, counting, and
-asking "anything due?" read one small key instead of every record.
+The indexes and summaries change in the same transaction as the records, so claiming a job,
+counting, and asking "anything due?" read one small key instead of every record, and listing
+10,000 jobs reads short texts instead of unpickling records.
 
 The first half of ``JobQueue`` is the public API (GUI, command line, API); the second half is what
 a runner uses to claim a job and report on it. A runner's calls carry its ``owner`` token and are
@@ -22,6 +26,7 @@ change is published on ``queue.events`` once its transaction committed.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import replace
@@ -37,7 +42,7 @@ from normdesk.jobs.store import damaged_stores, mark_repaired, open_store, probl
 from normdesk.jobs.store import store_errors
 from normdesk.paths import data_dir
 
-_JOB, _CKPT, _REV, _SCHEMA = "job:", "ckpt:", "rev", "schema"
+_JOB, _REP, _SUM, _CKPT, _REV, _SCHEMA = "job:", "rep:", "sum:", "ckpt:", "rev", "schema"
 _ACTIVE, _COUNTS, _HOOKS = "idx:active", "idx:counts", "idx:hooks"
 _CANCELLED = dict(status=JobStatus.CANCELLED, error_message="cancelled", next_retry_at=None)
 
@@ -119,12 +124,26 @@ class JobQueue:
         return job
 
     def get(self, job_id: str) -> Job | None:
+        """The job, with its report."""
         record = self.cache.get(_JOB + job_id)
-        return Job.from_record(record) if record else None
+        if not record:
+            return None
+        job = Job.from_record(record)
+        report = self.cache.get(_REP + job_id)
+        return replace(job, report=report) if report is not None else job
 
-    def list(self, limit: int | None = None) -> list[Job]:
-        """Every job (or the ``limit`` newest), newest first."""
-        return list(self._jobs(reverse=True, limit=limit))
+    def list(self, limit: int | None = None, reports: bool = False) -> list[Job]:
+        """Every job (or the ``limit`` newest), newest first; without their reports (``get`` has
+        them) unless ``reports``."""
+        jobs = list(self._jobs(reverse=True, limit=limit))
+        if not reports:
+            return jobs
+        return [replace(job, report=self.cache.get(_REP + job.id)) for job in jobs]
+
+    def summaries(self) -> list[str]:
+        """Every job's public summary as JSON text, newest first (every field but the plan and the
+        report: ``Job.summary()``)."""
+        return self._scan(_SUM, reverse=True)
 
     def find(self, text: str) -> Job:
         """The job whose id is ``text`` or starts or ends with it (for people typing ids)."""
@@ -134,7 +153,7 @@ class JobQueue:
         hits = [j for j in self.list() if text and (j.id.startswith(text) or j.id.endswith(text))]
         if len(hits) != 1:
             raise InputError(f"no job {text!r}" if not hits else f"{text!r} matches {len(hits)} jobs")
-        return hits[0]
+        return self._load(hits[0].id)
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a pending job (also one waiting for a retry) at once; a running one stops
@@ -451,17 +470,20 @@ class JobQueue:
         job = new or old
         assert job is not None
         if new is None:
-            self.cache.delete(_JOB + job.id)
-            self.cache.delete(_CKPT + job.id)
+            for prefix in (_JOB, _REP, _SUM, _CKPT):
+                self.cache.delete(prefix + job.id)
         else:
             self._touch(new)
+            if new.report is not None and (old is None or new.report is not old.report):
+                self.cache.set(_REP + job.id, new.report)
+            self.cache.set(_SUM + job.id, json.dumps(new.summary(), ensure_ascii=False))
         self._index(old, new)
         self.cache.incr(_REV)
 
     def _touch(self, job: Job) -> None:
         """Store ``job`` as it is, without touching the indexes or the revision: for the changes no
         viewer shows (a renewed lease, the chunk being normalized). Call inside ``cache.transact()``."""
-        self.cache.set(_JOB + job.id, {**job.to_record(), "schema": RECORD_SCHEMA})
+        self.cache.set(_JOB + job.id, {**job.to_record(), "report": None, "schema": RECORD_SCHEMA})
 
     def _index(self, old: Job | None, new: Job | None) -> None:
         def entry(job: Job | None) -> tuple | None:
@@ -499,7 +521,7 @@ class JobQueue:
                 return  # another process did it meanwhile
             for key in (_ACTIVE, _COUNTS, _HOOKS):
                 self.cache.delete(key)
-            for job in list(self._jobs()):
+            for job in list(self._jobs()):  # records up to version 2 hold their report
                 self._save(None, job)
             self.cache.set(_SCHEMA, RECORD_SCHEMA)
 
@@ -512,10 +534,12 @@ class JobQueue:
             lost += unreadable
             jobs = {k: v for k, v in records if isinstance(k, str) and k.startswith(_JOB) and isinstance(v, dict)}
             checkpoints = {k: v for k, v in records if isinstance(k, str) and k.startswith(_CKPT)}
+            reports = {k: v for k, v in records if isinstance(k, str) and k.startswith(_REP)}
             with self.cache.transact():
                 for key, record in jobs.items():
                     try:
                         job = Job.from_record(record)
+                        job = replace(job, report=reports.get(_REP + job.id, job.report))
                     except (KeyError, TypeError, ValueError):
                         lost += 1
                         continue
