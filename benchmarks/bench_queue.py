@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def main() -> int:
     for name, value, unit in rows:
         print(f"| {name} | {value:,.3f} {unit} |" if unit == "s" else f"| {name} | {value:,.1f} {unit} |")
     queue.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
