@@ -160,7 +160,7 @@ def test_override_flows_from_the_preview_into_the_job_and_the_output(qtbot, wind
              for r in range(preview.after_model.rowCount())}
     assert pairs["John.Smith@Example.COM "] == "john.smith@example.com"
 
-    dialog.country.set_country("CA")
+    preview.country_combo.set_country("CA")  # the file's region, picked in its tab
     dialog.format.setCurrentText("csv")
     dialog.folder.setText(str(out_dir))
     dialog.accept()
@@ -197,7 +197,7 @@ def test_plan_saved_from_one_file_applies_to_the_next(qtbot, window, tmp_path):
     dialog = window.open_files([write_csv(tmp_path / "january.csv")])
     (preview,) = wait_preview(qtbot, dialog)
     preview.columns_model.set_choice(4, ColumnPlan(ColumnType.NAME))
-    dialog.country.set_country("GB")
+    preview.country_combo.set_country("GB")
     dialog.accents.setChecked(True)
     saved = tmp_path / "contacts.plan.json"
     dialog.save_plan(saved)
@@ -209,7 +209,7 @@ def test_plan_saved_from_one_file_applies_to_the_next(qtbot, window, tmp_path):
     (preview,) = wait_preview(qtbot, dialog)
     assert dialog.load_plan(saved)
     assert preview.columns_model.overrides() == {"Notes": "name"}
-    assert dialog.country.country() == "GB" and dialog.accents.isChecked()
+    assert preview.region() == "GB" and dialog.accents.isChecked()
     dialog.reject()
 
 

@@ -71,7 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             columns = source.columns
         plan = plan.with_overrides(overrides, columns).with_options(**options)
     else:
-        plan = plan_from_detection(detect_file(args.file, args.sheet), overrides, **options)
+        plan = plan_from_detection(detect_file(args.file, args.sheet), overrides,
+                                   default_country=settings.load().country, **options)
     if args.save_plan:
         plan.save(args.save_plan)
     if args.report:

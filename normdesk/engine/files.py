@@ -20,13 +20,23 @@ def detect_file(path: str | Path, sheet: str | None = None, sample_rows: int = D
         return FileDetection(str(path), columns, country)
 
 
+def detected_country(detection: FileDetection, default_country: str | None = None) -> str:
+    """The file's inferred country, else ``default_country``, else US."""
+    return detection.country.code or (default_country or DEFAULTS.country).upper()
+
+
 def plan_from_detection(
-    detection: FileDetection, overrides: Mapping[str, str] | None = None, **options: Any
+    detection: FileDetection, overrides: Mapping[str, str] | None = None, *,
+    default_country: str | None = None, **options: Any
 ) -> Plan:
     """A plan from detected types, the user's overrides (``{"Tel": "phone", "Notes": "none"}``)
-    and run options (country, preserve_accents, output_format, sheet). The file's inferred
-    country is the default region unless ``country`` is given; its country column, if any, gives
-    each row's region."""
-    plan = Plan(country=detection.country.code or DEFAULTS.country).with_detection(detection)
+    and run options (country, preserve_accents, output_format, sheet).
+
+    The region of numbers and addresses without a country: ``country`` when given (the user chose it
+    for this file), else the file's country as its data shows it, else ``default_country`` (the
+    user's default), else US. A country column, if any, still gives each row's region."""
+    if options.get("country") is None:
+        options.pop("country", None)
+    plan = Plan(country=detected_country(detection, default_country)).with_detection(detection)
     plan = plan.with_overrides(overrides or {}, [c.name for c in detection.columns])
     return plan.with_options(**options)

@@ -28,9 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from normdesk.engine import FileDetection, Plan, detect_columns, open_source, plan_from_detection
+from normdesk.engine import FileDetection, Plan, open_source, plan_from_detection
+from normdesk.engine.detect import detect_sample
+from normdesk.engine.files import detected_country
 from normdesk.engine.normalize import NormalizeOptions, make_normalizer
 from normdesk.engine.types import Outcome
+from normdesk.gui.country_combo import CountryCombo
 from normdesk.gui.column_plan_model import CHOICE_ROLE, ColumnPlanModel, PreviewColumn, TypeDelegate, choice_label
 from normdesk.gui.profile_view import ProfileView, quick_profile
 from normdesk.gui.rows_model import RowsModel
@@ -63,7 +66,7 @@ def load_preview(path: Path, sheet: str | None = None) -> LoadedFile:
         header, columns = list(source.header), list(source.columns)
         sheet = getattr(source, "sheet", None)
     sheets = tuple(fastexcel.read_excel(path).sheet_names) if sheet is not None else ()
-    return LoadedFile(path, header, columns, sample, FileDetection(str(path), detect_columns(sample)), sheet, sheets)
+    return LoadedFile(path, header, columns, sample, FileDetection(str(path), *detect_sample(sample)), sheet, sheets)
 
 
 def before_after(values: list[str], choice: Any, country: str, preserve_accents: bool) -> list[tuple[str, str, str, int, str]]:
@@ -88,8 +91,19 @@ class FilePreview(QWidget):
         super().__init__(parent)
         self.file = loaded
         self.paths = [loaded.path, *(extra_paths or [])]
-        self._options = (DEFAULTS.country, DEFAULTS.preserve_accents)
+        self._options = (DEFAULTS.country, DEFAULTS.preserve_accents)  # the dialog's default country
+        self._picked_country: str | None = None  # the user's choice for this file (None: as the data shows)
         self._generation = 0
+
+        guess = loaded.detection.country
+        self.country_combo = CountryCombo(self.region())
+        self.country_combo.setMinimumContentsLength(16)
+        self.country_combo.country_changed.connect(self._country_picked)
+        self.country_note = QLabel()
+        self.country_note.setStyleSheet("color: #5f6368;")
+        self.country_note.setToolTip(f"{guess.evidence}" + (f"; each row's country from '{guess.column}'"
+                                                            if guess.column else ""))
+        self._show_country_note()
 
         self.sample_model = RowsModel(self)
         self.sample_model.set_rows(loaded.header, loaded.sample.head(SHOWN_ROWS).rows())
@@ -160,6 +174,12 @@ class FilePreview(QWidget):
         top_lay.setContentsMargins(0, 0, 0, 0)
         note_row = QHBoxLayout()
         note_row.addWidget(note, 1)
+        country_label = QLabel("Country:")
+        country_label.setBuddy(self.country_combo)
+        country_label.setToolTip("The region of phone numbers and addresses that do not name theirs")
+        note_row.addWidget(country_label)
+        note_row.addWidget(self.country_combo)
+        note_row.addWidget(self.country_note)
         if len(loaded.sheets) > 1:
             sheet_label = QLabel("Sheet:")
             sheet_label.setBuddy(self.sheet_combo)
@@ -223,20 +243,49 @@ class FilePreview(QWidget):
             )
 
     def set_options(self, country: str, preserve_accents: bool) -> None:
+        """The dialog's default country (for a file whose data shows none) and accents option."""
         if (country, preserve_accents) != self._options:
             self._options = (country, preserve_accents)
-            self._refresh_after()
+            self.set_country(self._picked_country)
+
+    def region(self) -> str:
+        """This file's region: the user's pick, else the file's country as its data shows it, else the default."""
+        return self._picked_country or detected_country(self.file.detection, self._options[0])
+
+    def set_country(self, code: str | None) -> None:
+        """Pick the file's region (None: as its data shows it, else the default)."""
+        self._picked_country = code
+        self.country_combo.blockSignals(True)
+        self.country_combo.set_country(self.region())
+        self.country_combo.blockSignals(False)
+        self._show_country_note()
+        self._refresh_after()
 
     def plan(self, output_format: str) -> Plan:
-        country, accents = self._options
+        _, accents = self._options
         return plan_from_detection(
-            self.file.detection, overrides=self.columns_model.overrides(),
-            country=country, preserve_accents=accents, output_format=output_format, sheet=self.file.sheet,
+            self.file.detection, overrides=self.columns_model.overrides(), default_country=self._options[0],
+            country=self._picked_country, preserve_accents=accents, output_format=output_format, sheet=self.file.sheet,
         )
 
     def apply_plan(self, plan: Plan) -> None:
         """Take a loaded plan's column choices (the caller checked that the columns exist)."""
         self.columns_model.apply_plan(dict(plan.columns))
+
+    def _country_picked(self, code: str) -> None:
+        self.set_country(None if code == detected_country(self.file.detection, self._options[0]) else code)
+
+    def _show_country_note(self) -> None:
+        guess = self.file.detection.country
+        if self._picked_country:
+            text = "your choice for this file"
+        elif guess.code:
+            text = "as the data shows" + (f", and row by row from '{guess.column}'" if guess.column else "")
+        elif guess.evidence.startswith("weak"):
+            text = "your default: the data's evidence is weak"
+        else:
+            text = "your default: the data shows no country"
+        self.country_note.setText(text)
 
     # -- before -> after ----------------------------------------------------------------------
     def _reset_selected(self) -> None:
@@ -271,10 +320,9 @@ class FilePreview(QWidget):
         if not choice.type.typed:
             self.after_model.set_rows(["Value (left as is)"], [[v] for v in self._values(r.name)])
             return
-        country, accents = self._options
         generation = self._generation
         run_task(
-            before_after, self._values(r.name), choice, country, accents,
+            before_after, self._values(r.name), choice, self.region(), self._options[1],
             on_done=lambda rows: self._show_after(generation, rows),
             on_error=lambda msg: self._show_after(generation, [], msg),
             context=self,

@@ -88,6 +88,7 @@ class PreviewDialog(QDialog):
 
         options = QFormLayout()
         options.addRow("Default country:", self.country)
+        self.country.setToolTip("For files whose data shows no country; each file's tab shows its own")
         options.addRow("", self.accents)
         left = QWidget()
         left.setLayout(options)
@@ -262,7 +263,7 @@ class PreviewDialog(QDialog):
             QMessageBox.warning(self, "normdesk", str(err))
             return False
         preview.apply_plan(plan)
-        self.country.set_country(plan.country)
+        preview.set_country(plan.country)
         self.accents.setChecked(plan.preserve_accents)
         self.format.setCurrentText(plan.output_format)
         self.safe_formulas.setChecked(plan.safe_formulas)

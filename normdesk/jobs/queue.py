@@ -90,7 +90,8 @@ class JobQueue:
     ) -> Job:
         """Queue one file. Without a plan its columns are detected when the job runs; ``type``
         other than intelligent keeps only the columns detected as that type; ``overrides``
-        (``{column: "type[:part]"}``) apply on top of the plan or the detection."""
+        (``{column: "type[:part]"}``) apply on top of the plan or the detection. Without a plan or a
+        ``country``, the region is the file's country as its data shows it, else the user's default."""
         if type not in JOB_TYPES:
             raise InputError(f"unknown job type {type!r}: use {', '.join(JOB_TYPES)}")
         source = Path(input_path).expanduser().resolve()
@@ -98,6 +99,7 @@ class JobQueue:
             raise InputError(f"no such file: {input_path}")
         open_input(source).close()  # a FIFO, socket or device is refused here, in one line, not when it runs
         options: dict[str, Any] = {}
+        given_plan = plan is not None
         if country is not None:
             options["country"] = country.upper()
         if output_format is not None:
@@ -109,7 +111,8 @@ class JobQueue:
             raise InputError(f"the output would overwrite the input file {source}")
         if not target.parent.is_dir():
             raise InputError(f"output folder does not exist: {target.parent}")
-        config = {**plan.to_dict(), "detect": not plan.columns, "overrides": dict(overrides or {})}
+        config = {**plan.to_dict(), "detect": not plan.columns, "overrides": dict(overrides or {}),
+                  "country_given": country is not None or given_plan}
         job = Job(
             id=new_job_id(), type=type, status=JobStatus.PENDING,
             input_path=str(source), output_path=str(target),

@@ -27,6 +27,7 @@ from normdesk.engine import (
 )
 from normdesk import settings
 from normdesk.engine.errors import ChunkCrashed
+from normdesk.engine.files import detected_country
 from normdesk.engine.pipeline import CHUNK_ROWS, INPUT_CHANGED
 from normdesk.jobs.events import EventKind, JobEvent
 from normdesk.jobs.model import Job
@@ -94,15 +95,18 @@ class JobProgress:
 
 
 def resolve_plan(job: Job) -> Plan:
-    """The job's plan: as submitted, or detected now; a typed job keeps only its type's columns;
-    the user's overrides last."""
+    """The job's plan: as submitted, or detected now (the region then inferred from the data, unless
+    the job was given a country); a typed job keeps only its type's columns; the user's overrides last."""
     config = dict(job.config)
     detect, overrides = config.pop("detect", False), config.pop("overrides", {})
+    country_given = config.pop("country_given", True)  # jobs queued before the key existed kept theirs
     plan = Plan.from_dict(config)
     if detect:
         detection = detect_file(job.input_path, plan.sheet)
         known = [c.name for c in detection.columns]
         plan = plan.with_detection(detection)
+        if not country_given:
+            plan = plan.with_options(country=detected_country(detection, settings.load().country))
         if job.type != "intelligent":
             skip = ColumnPlan(ColumnType.UNKNOWN)
             plan = plan.with_options(columns={k: c if c.type == job.type else skip for k, c in plan.columns.items()})
