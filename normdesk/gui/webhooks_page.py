@@ -7,16 +7,17 @@ from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from normdesk.api.webhooks import WebhookStore
 
-COLUMNS = ("Time", "URL", "Event", "Status", "Attempt", "Next retry")
+COLUMNS = ("Time", "URL", "Event", "Status", "Try", "Next retry")
 
 
-def _time(at: float | None) -> str:
-    return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+def _time(at: float | None, fmt: str = "%H:%M:%S") -> str:
+    """The time of day (the date in the tooltip: ``fmt`` = "%Y-%m-%d %H:%M:%S")."""
+    return datetime.fromtimestamp(at).strftime(fmt) if at else ""
 
 
 def _status(entry: dict) -> str:
@@ -38,7 +39,11 @@ class WebhooksPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for col in range(len(COLUMNS)):  # the URL and the status share what the others leave, elided
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col in (1, 3) else
+                                        QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.retry_button = QPushButton("Retry now")
         self.retry_button.setToolTip("Send the selected delivery again now, instead of at its next retry")
@@ -57,7 +62,7 @@ class WebhooksPage(QWidget):
 
     def refresh(self) -> None:
         hooks = self.store.list()
-        self.hooks.setText("\n".join(f"{h.url}: {', '.join(h.events)}" for h in hooks) if hooks else
+        self.hooks.setText("\n".join(f"Webhook {h.url} ({', '.join(h.events)})" for h in hooks) if hooks else
                            "No webhooks yet: add one with `normdesk webhook add URL --events job.completed`.")
         waiting = {d["id"] for d in self.store.deliveries()}
         attempts = self.store.attempts()
@@ -68,10 +73,10 @@ class WebhooksPage(QWidget):
                      _time(entry["retryAt"]) if pending else "")
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
+                item.setToolTip(_time(entry["at"], "%Y-%m-%d %H:%M:%S") if col == 0 else text)
                 item.setData(256, entry["deliveryId"] if pending else None)  # Qt.UserRole: what "Retry now" retries
                 self.table.setItem(row, col, item)
             waiting.discard(entry["deliveryId"])  # only its newest attempt offers "Retry now"
-        self.table.resizeColumnsToContents()
         self._update_buttons()
 
     def selected_delivery(self) -> str | None:
