@@ -94,7 +94,7 @@ class ApiKeysPage(QWidget):
         """What the window's API is doing now (its address, or why it is off)."""
         self.state.setText(state or "While the window is open, programs on this computer can submit files and "
                                     "follow jobs over HTTP with one of these keys (docs at /docs). "
-                                    "`normdesk serve` does the same without the window.")
+                                    "The command normdesk serve does the same without the window.")
 
     def refresh(self) -> None:
         keys = self.store.list()

@@ -63,7 +63,7 @@ class WebhooksPage(QWidget):
     def refresh(self) -> None:
         hooks = self.store.list()
         self.hooks.setText("\n".join(f"Webhook {h.url} ({', '.join(h.events)})" for h in hooks) if hooks else
-                           "No webhooks yet: add one with `normdesk webhook add URL --events job.completed`.")
+                           "No webhooks yet: add one with the command normdesk webhook add URL --events job.completed.")
         waiting = {d["id"] for d in self.store.deliveries()}
         attempts = self.store.attempts()
         self.table.setRowCount(len(attempts))
