@@ -80,6 +80,7 @@ class Settings:
     mx_budget_s: float = _setting(30.0, _clamp(1.0, 3600.0))  # all lookups of a run (per process)
     # -- the local API (normdesk serve) and its webhooks -----------------------------------------
     api_port: int = _setting(8765, _clamp(1, 65535))
+    api_enabled: bool = _setting(False)  # the window runs the API on 127.0.0.1:api_port while it is open
     api_max_upload_mb: float = _setting(1024.0, _clamp(0.001, 1_000_000.0))  # larger uploads get 413
     webhook_backoff_s: float = _setting(2.0, _clamp(0.0, 3600.0))  # first retry delay, doubled each time
     webhook_max_attempts: int = _setting(8, _clamp(1, 100))

@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             keyring.set_keyring(chosen)
         shoot_automation(app, window, tmp, args.out)
+        shoot_api(app, window, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:
@@ -276,6 +277,58 @@ def main(argv: list[str] | None = None) -> int:
     for png in sorted(args.out.glob("*.png")):
         print(png)
     return 0
+
+
+def shoot_api(app, window, out: Path) -> None:
+    """The window serving the API (its address in the status bar), Settings -> API keys with the setting
+    on, and Settings -> Webhooks after a real receiver took one delivery and refused another (it waits)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from normdesk.api.server import port_in_use
+    from normdesk.api.webhooks import Deliverer, WebhookStore
+    from normdesk.gui.settings_dialog import SettingsDialog
+    from normdesk.settings import Settings
+
+    answers = [200, 503]
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(answers.pop(0) if answers else 200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    receiver = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    store = WebhookStore(window.queue.home)
+    hook = store.add(f"http://127.0.0.1:{receiver.server_address[1]}/normdesk", ["job.completed", "job.failed"])
+    for job, event in zip(window.queue.list(2), ("job.completed", "job.failed")):
+        store.enqueue(hook, event, b'{"event": "%s"}' % event.encode(), job.id)
+        Deliverer(store, Settings(webhook_backoff_s=600)).deliver_due()
+    settings = Settings(api_enabled=True, api_port=8765 if not port_in_use("127.0.0.1", 8765) else 18765)
+    window.api.start_deliveries(settings)
+    window.api.apply(settings)
+    try:
+        wait(app, lambda: window.api.url is not None or "off" in window.api.state)
+        settle(app)
+        window.grab().save(str(out / "main_window_api.png"))
+        dialog = SettingsDialog(settings, window)
+        dialog.api_keys_page.show_state(window.api.state)
+        dialog.show()
+        dialog.tabs.setCurrentWidget(dialog.api_keys_page)
+        settle(app)
+        dialog.grab().save(str(out / "settings_dialog_api.png"))
+        dialog.tabs.setCurrentWidget(dialog.webhooks_page)
+        dialog.webhooks_page.table.selectRow(0)
+        settle(app)
+        dialog.grab().save(str(out / "settings_dialog_webhooks.png"))
+        dialog.reject()
+    finally:
+        window.api.close()
+        receiver.shutdown()
 
 
 if __name__ == "__main__":

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
@@ -47,6 +50,35 @@ def test_health_needs_no_key_and_the_docs_are_served(server):
     assert {"/api/v1/jobs", "/api/v1/jobs/{job_id}/events", "/api/v1/stats"} <= set(schema["paths"])
     assert "multipart/form-data" in schema["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"]
     assert "swagger" in httpx.get(base + "/docs").text.lower()
+
+
+class _Assets(HTMLParser):
+    """Every URL a page loads or links to (src and href attributes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_load_only_assets_this_server_serves(server, page):
+    base = server.url.removesuffix("/api/v1")
+    reply = httpx.get(base + page)
+    assert reply.status_code == 200
+    parser = _Assets()
+    parser.feed(reply.text)
+    urls = [urljoin(str(reply.url), u) for u in parser.urls]
+    scripts = [u for u in urls if u.endswith(".js")]
+    assert scripts, parser.urls  # the page's script is among them
+    assert not re.findall(r"https?://(?!127\.0\.0\.1[:/])[\w.-]+", reply.text), "a page names another host"
+    for url in urls:
+        assert urlsplit(url).hostname == "127.0.0.1", url
+        asset = httpx.get(url)
+        assert asset.status_code == 200 and len(asset.content) > 1000, (url, asset.status_code)
+    assert "/openapi.json" in reply.text
 
 
 def test_upload_poll_download_identical_to_normdesk_run(server, reference):

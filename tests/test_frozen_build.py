@@ -7,6 +7,7 @@ sample normalized, the tarball), then the frozen app checked against the source 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -184,6 +185,55 @@ def test_frozen_window_starts_and_stays_up(binary, tmp_path):
     assert exited is None, f"the window exited by itself ({exited}): {err}"
     assert queue.is_dir()
     assert "Traceback" not in err, err
+
+
+@frozen
+@linux_only
+def test_frozen_serve_runs_the_api(binary, tmp_path):
+    """`normdesk serve` from the frozen binary (the api extra and uvicorn's modules loaded by name):
+    health, the offline docs' assets, a submitted job's output as `normdesk run` writes it, SIGTERM."""
+    import httpx
+    from api_server import free_port, upload
+
+    env = headless_env(tmp_path)
+    reference = tmp_path / "ref.csv"
+    subprocess.run([sys.executable, "-m", "normdesk", "run", str(SAMPLE), "-o", str(reference)], env=env,
+                   check=True, capture_output=True, timeout=300, cwd=ROOT)
+    made = subprocess.run([str(binary), "api-key", "create", "--name", "frozen", "--permissions", "read,submit",
+                           "--json"], env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)["key"]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(binary), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        assert httpx.get(base + "/docs-assets/swagger-ui-bundle.js").status_code == 200
+        with httpx.Client(base_url=base + "/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
+            sent = upload(c, SAMPLE)
+            assert sent.status_code == 201, sent.text
+            job_id = sent.json()["jobId"]
+            while (status := c.get(f"/jobs/{job_id}").json()["status"]) not in ("completed", "failed"):
+                assert time.monotonic() < deadline + 120, status
+                time.sleep(0.2)
+            assert status == "completed"
+            assert c.get(f"/jobs/{job_id}/output").content == reference.read_bytes()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(60)
+    assert code == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
 
 
 @frozen

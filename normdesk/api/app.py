@@ -1,8 +1,9 @@
 """The local HTTP API over the job queue (FastAPI): ``create_app(service)``.
 
 Paths under ``/api/v1`` (see DESIGN.md, "The service surface"); replies use the design's camelCase
-names (``Job.to_dict()``). OpenAPI docs at ``/docs``, the schema at ``/openapi.json``. Every path
-but ``/health`` needs ``Authorization: Bearer <key>`` with the right permission.
+names (``Job.to_dict()``). OpenAPI docs at ``/docs`` (Swagger UI) and ``/redoc``, their scripts and
+styles served from ``/docs-assets`` (fastapi-offline's copy: no CDN, they work offline); the schema at
+``/openapi.json``. Every path but ``/health`` needs ``Authorization: Bearer <key>`` with the right permission.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi_offline import FastAPIOffline
 
 from normdesk import __version__
 from normdesk.api.auth import Guard
@@ -32,6 +34,7 @@ from normdesk.jobs.queue import JobQueue, default_output_path
 from normdesk.settings import Settings
 
 PREFIX = "/api/v1"
+DOCS_ASSETS = "/docs-assets"
 EVENT_POLL_S = 0.5  # the events stream also looks at the job this often (changes made elsewhere)
 
 _UPLOAD_BODY = {
@@ -101,9 +104,10 @@ class Service:
 
 
 def create_app(service: Service) -> FastAPI:
-    app = FastAPI(title="normdesk", version=__version__,
-                  description="Normalize contact files over HTTP: submit, follow, download. "
-                              "Authenticate with `Authorization: Bearer <key>` (`normdesk api-key create`).")
+    app = FastAPIOffline(title="normdesk", version=__version__, static_url=DOCS_ASSETS,
+                         swagger_ui_parameters={"validatorUrl": None},  # no badge from the online validator
+                         description="Normalize contact files over HTTP: submit, follow, download. "
+                                     "Authenticate with `Authorization: Bearer <key>` (`normdesk api-key create`).")
     app.state.service = service
     guard = Guard(service.keys)
     read, submit, manage = (Depends(guard.require(p)) for p in ("read", "submit", "manage"))

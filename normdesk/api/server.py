@@ -9,8 +9,10 @@ listens on 127.0.0.1 unless told otherwise, and refuses any other interface whil
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
+import socket
 import threading
 import time
 from pathlib import Path
@@ -29,6 +31,18 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 START_TIMEOUT_S = 30.0
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program listens on ``host:port`` (bound as uvicorn binds: SO_REUSEADDR)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
+    return False
 
 
 def is_loopback(host: str) -> bool:
@@ -71,6 +85,8 @@ class ApiServer:
     def start(self) -> None:
         """Sweep the uploads a killed server left and start the HTTP server; returns once it
         listens (``OutputError`` when it cannot). Call while this process owns the data folder."""
+        if port_in_use(self.host, self.port):
+            raise OutputError(f"cannot listen on {self.url}: port {self.port} is in use by another program")
         referenced = {Path(j.input_path).parent for j in self.queue.list()}
         for folder in sweep(self.service.uploads, referenced):
             log.info("removed unfinished upload %s", folder.name)

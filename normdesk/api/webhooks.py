@@ -41,6 +41,7 @@ TEST_EVENT = "webhook.test"
 SIGNATURE_HEADER = "X-Normdesk-Signature"
 LOG_SIZE = 20  # attempts kept per webhook
 MAX_BACKOFF_S = 3600.0
+POLL_S = 5.0  # the delivery thread also looks at the store this often (a "Retry now" from another process)
 _HOOK, _DELIVERY = "webhook:", "delivery:"
 
 
@@ -138,6 +139,20 @@ class WebhookStore:
         found = (self.cache.get(k) for k in self._keys(_DELIVERY))
         return sorted((d for d in found if d), key=lambda d: d["next_at"])
 
+    def retry_now(self, delivery_id: str) -> bool:
+        """Make a waiting delivery due now (False: it is no longer waiting: delivered, given up or removed)."""
+        with self.cache.transact():
+            delivery = self.cache.get(_DELIVERY + delivery_id)
+            if delivery is None:
+                return False
+            self.cache.set(_DELIVERY + delivery_id, {**delivery, "next_at": self.clock()})
+        return True
+
+    def attempts(self) -> list[tuple[Webhook, dict]]:
+        """Every webhook's logged attempts, newest first."""
+        found = [(hook, entry) for hook in self.list() for entry in hook.log]
+        return sorted(found, key=lambda pair: pair[1]["at"], reverse=True)
+
     def record(self, delivery: dict, status: int | None, error: str | None, next_at: float | None) -> None:
         """Log one attempt on its webhook; keep the delivery for ``next_at`` or drop it (None)."""
         entry = {"at": self.clock(), "deliveryId": delivery["id"], "event": delivery["event"],
@@ -209,6 +224,10 @@ class Deliverer:
                 self.store.enqueue(hook, event.kind.value, body, event.job.id)
                 self._wake.set()
 
+    def wake(self) -> None:
+        """Look at the stored deliveries now (one was made due by ``WebhookStore.retry_now``)."""
+        self._wake.set()
+
     def start(self) -> None:
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="normdesk-webhooks", daemon=True)
@@ -256,5 +275,5 @@ class Deliverer:
             except Exception:  # the store or a receiver misbehaving must not end the thread
                 log.exception("webhook delivery failed")
                 next_at = self.store.clock() + 1.0
-            wait = 60.0 if next_at is None else max(next_at - self.store.clock(), 0.0)
+            wait = POLL_S if next_at is None else min(max(next_at - self.store.clock(), 0.0), POLL_S)
             self._wake.wait(wait)

@@ -1,26 +1,39 @@
-"""Settings -> API keys: the keys ``normdesk serve`` accepts. A new key is shown once, to copy;
-afterwards only its name, permissions and state are known (the store keeps a hash)."""
+"""Settings -> API keys: "Allow other programs to use normdesk" (the window runs the API on
+127.0.0.1 while it is open) with its port and state, and the keys the API accepts. A new key is
+shown once, to copy; afterwards only its name, permissions and state are known (the store keeps a hash)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from normdesk.api.keys import PERMISSIONS, KeyStore, parse_duration
 from normdesk.engine.errors import InputError
+from normdesk.settings import DEFAULTS, Settings
 
 EXPIRIES = (("Never", "never"), ("30 days", "30d"), ("90 days", "90d"), ("1 year", "365d"))
 
 
 class ApiKeysPage(QWidget):
-    def __init__(self, store: KeyStore | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, store: KeyStore | None = None, parent: QWidget | None = None,
+                 settings: Settings = DEFAULTS) -> None:
         super().__init__(parent)
         self.store = store or KeyStore()
+        self.enabled = QCheckBox("Allow other programs to use normdesk")
+        self.enabled.setChecked(settings.api_enabled)
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(settings.api_port)
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.state.setTextInteractionFlags(self.state.textInteractionFlags() | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_state("")
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Name", "Permissions", "State", "Expires"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -64,11 +77,24 @@ class ApiKeysPage(QWidget):
         revoke_row = QHBoxLayout()
         revoke_row.addStretch()
         revoke_row.addWidget(self.revoke_button)
+        port_row = QHBoxLayout()
+        port_row.addWidget(self.enabled)
+        port_row.addStretch()
+        port_row.addWidget(QLabel("on 127.0.0.1, port"))
+        port_row.addWidget(self.port)
         lay = QVBoxLayout(self)
+        lay.addLayout(port_row)
+        lay.addWidget(self.state)
         lay.addWidget(self.table)
         lay.addLayout(revoke_row)
         lay.addLayout(form)
         self.refresh()
+
+    def show_state(self, state: str) -> None:
+        """What the window's API is doing now (its address, or why it is off)."""
+        self.state.setText(state or "While the window is open, programs on this computer can submit files and "
+                                    "follow jobs over HTTP with one of these keys (docs at /docs). "
+                                    "The command normdesk serve does the same without the window.")
 
     def refresh(self) -> None:
         keys = self.store.list()

@@ -51,15 +51,18 @@ def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
     def take_folder(registered: Any = None) -> None:
         if not window.isVisible():  # closed before the subscription was made
             return
+        window.api.start_deliveries(window.settings)  # webhooks, subscribed before the replay too
         try:
             pool.start()
         except NormdeskError as err:  # another process owns the data folder (FolderBusy)
             log.warning("not running jobs here: %s", err)
+            window.api.close()
             window.set_pool(None)
             QMessageBox.information(window, "normdesk", "Another normdesk is already processing the jobs of this "
                                     "data folder. This window shows them; they run in the other one.")
             return
         window.start_automation({"s3": fetch_prefix} if registered else None)
+        window.api.apply(window.settings, pool.dispatcher)  # the HTTP API, when the settings allow it
         run_task(resume_s3_uploads, queue, on_done=lambda n: n and log.info("resuming %d S3 uploads", n),
                  on_error=lambda msg: log.warning("S3 uploads not resumed: %s", msg), context=window)
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -36,6 +37,7 @@ from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.progress_delegate import ProgressDelegate
 from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
 from normdesk.gui.settings_dialog import SettingsDialog
+from normdesk.gui.window_api import WindowApi
 from normdesk.gui.stats_strip import StatsStrip
 from normdesk.gui.tasks import run_task
 from normdesk.jobs.events import EventKind, JobEvent
@@ -138,6 +140,11 @@ class MainWindow(QMainWindow):
 
         self.stats_strip = StatsStrip()
         self.statusBar().addPermanentWidget(self.stats_strip)
+        self.api = WindowApi(queue, self)
+        self.api_label = QLabel()
+        self.api_label.hide()
+        self.api.state_changed.connect(self._show_api_state)
+        self.statusBar().addPermanentWidget(self.api_label)
 
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.feed = JobFeed(queue, self)
@@ -367,6 +374,8 @@ class MainWindow(QMainWindow):
     # -- settings and closing -----------------------------------------------------------------
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
+        dialog.api_keys_page.show_state(self.api.state)
+        dialog.webhooks_page.retried.connect(self.api.wake_deliveries)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.settings())
         self._update_s3_action()  # the S3 page saves by itself
@@ -375,11 +384,16 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = save(settings)
+        self.api.apply(self.settings)
         if self.pool is not None:
             self.pool.apply_settings(self.settings)
         else:
             self.queue.policy = Policy.from_settings(self.settings)
         self._show_stats()
+
+    def _show_api_state(self, text: str) -> None:
+        self.api_label.setText(text)
+        self.api_label.setVisible(bool(text))
 
     def set_pool(self, pool: Any | None) -> None:
         """Forget the worker pool (None: another process runs the jobs; the window only shows them)."""
@@ -415,6 +429,7 @@ class MainWindow(QMainWindow):
         self._clock.stop()
         self._unsubscribe()
         self.stop_automation()
+        self.api.close()
         if self.pool is not None:
             self.pool.stop()
         event.accept()

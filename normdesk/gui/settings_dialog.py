@@ -1,5 +1,5 @@
 """The settings dialog: processing, retention, defaults, the cluster, the S3 page when it is installed,
-API keys.
+API keys (and the window's API), webhooks and their deliveries.
 
 It edits ``normdesk.settings`` (the file every front end reads): a headless worker started afterwards,
 or one already running, uses what is saved here."""
@@ -117,8 +117,12 @@ class SettingsDialog(QDialog):
             self.tabs.addTab(self.s3_page, "S3")
         from normdesk.gui.api_keys_page import ApiKeysPage
 
-        self.api_keys_page = ApiKeysPage(parent=self)
+        from normdesk.gui.webhooks_page import WebhooksPage
+
+        self.api_keys_page = ApiKeysPage(parent=self, settings=settings)
         self.tabs.addTab(self.api_keys_page, "API keys")
+        self.webhooks_page = WebhooksPage(parent=self)
+        self.tabs.addTab(self.webhooks_page, "Webhooks")
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -170,4 +174,6 @@ class SettingsDialog(QDialog):
             cluster_enabled=self.cluster.isChecked(),
             cluster_address=self.cluster_address.text().strip(),
             cluster_min_mb=self.cluster_min_mb.value(),
+            api_enabled=self.api_keys_page.enabled.isChecked(),
+            api_port=self.api_keys_page.port.value(),
         ).checked()
