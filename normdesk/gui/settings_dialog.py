@@ -124,6 +124,9 @@ class SettingsDialog(QDialog):
         self.webhooks_page = WebhooksPage(parent=self)
         self.tabs.addTab(self.webhooks_page, "Webhooks")
 
+        tab_bar = self.tabs.tabBar()  # wide enough for every tab: none hides behind scroll arrows
+        self.setMinimumWidth(max(520, sum(tab_bar.tabSizeHint(i).width() for i in range(self.tabs.count())) + 40))
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
