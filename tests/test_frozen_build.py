@@ -131,6 +131,9 @@ def test_build_made_the_app_and_the_tarball(dist, binary):
     # only the Qt modules the app uses
     bundled = {p.name.split(".")[0] for p in (dist / "normdesk" / "_internal" / "PySide6").glob("Qt*.so")}
     assert bundled == {"QtCore", "QtGui", "QtWidgets"}
+    assert not (dist / "normdesk" / "_internal" / "matplotlib").exists()  # the report's charts need no plotting library
+    size = sum(p.stat().st_size for p in (dist / "normdesk").rglob("*") if p.is_file())
+    print(f"\nfrozen app folder: {size / 2**20:.0f} MiB", file=sys.stderr)
 
 
 @frozen

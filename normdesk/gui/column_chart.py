@@ -28,14 +28,16 @@ class ColumnChart(QWidget):
 
     def set_columns(self, columns: Mapping[str, Mapping[str, Any]]) -> None:
         self._columns = list(columns.items())
-        self.setFixedHeight(self._height(self.width() or 360))
+        self.updateGeometry()
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(360, self._height(360))
+        """As tall as the current width needs (a narrow chart wraps its labels)."""
+        return QSize(360, self._height(self.width() if self.width() > 100 else 360))
 
     def resizeEvent(self, event) -> None:
-        self.setFixedHeight(self._height(event.size().width()))
+        if self._height(event.size().width()) != event.size().height():
+            self.updateGeometry()  # the layout asks sizeHint again, for this width
         super().resizeEvent(event)
 
     def _legend(self, width: int) -> list[tuple[float, float, str, QColor]]:

@@ -82,7 +82,7 @@ class ProfileView(QWidget):
         lay = QVBoxLayout(self) if in_pane else QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.columns, 3)
-        lay.addWidget(self.detail, 2)
+        lay.addWidget(self.detail, 2 if in_pane else 3)
         if in_pane:  # the pane scrolls as a whole
             lay.addWidget(self.charts)
         else:
@@ -131,8 +131,9 @@ class ProfileView(QWidget):
     def _show_charts(self, p: dict[str, Any] | None, counts: dict[str, Any] | None) -> None:
         """The selected column's charts (none when nothing is selected)."""
         while (item := self.chart_layout.takeAt(0)) is not None:
-            if item.widget():
-                item.widget().deleteLater()
+            if (widget := item.widget()) is not None:
+                widget.setParent(None)  # off screen now, not at the next deferred delete
+                widget.deleteLater()
         for series in column_series(ColumnProfile.from_dict(p), counts) if p else []:
             self.chart_layout.addWidget(SeriesChart(series))
         self.chart_layout.addStretch(1)

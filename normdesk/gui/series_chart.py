@@ -33,7 +33,7 @@ class SeriesChart(QWidget):
 
     def set_series(self, series: Series) -> None:
         self.series = series
-        self.setFixedHeight(self._height(self.width() or 340))
+        self.updateGeometry()
         self.update()
 
     def title(self) -> str:
@@ -60,11 +60,12 @@ class SeriesChart(QWidget):
         return line + 6 + row * len(self.series.items)
 
     def sizeHint(self) -> QSize:
-        return QSize(340, self._height(340))
+        """As tall as the current width needs (a narrow chart wraps its labels)."""
+        return QSize(340, self._height(self.width() if self.width() > 100 else 340))
 
     def resizeEvent(self, event) -> None:
-        if self.series is not None:
-            self.setFixedHeight(self._height(event.size().width()))
+        if self._height(event.size().width()) != event.size().height():
+            self.updateGeometry()  # the layout asks sizeHint again, for this width
         super().resizeEvent(event)
 
     def paintEvent(self, _event) -> None:
@@ -98,7 +99,7 @@ class SeriesChart(QWidget):
         most = max(n for _, n in items) or 1
         for i, ((label, n), value) in enumerate(zip(items, values)):
             y = top + i * row
-            text = fm.elidedText(label or "(blank)", Qt.TextElideMode.ElideRight, (left - 10) if beside else width)
+            text = fm.elidedText(label or "(blank)", Qt.TextElideMode.ElideRight, (left - 8) if beside else width)
             bar_y = y + (row - GAP - BAR_H) / 2 if beside else y + line
             p.setPen(ink)
             if beside:
