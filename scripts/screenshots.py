@@ -137,6 +137,18 @@ def shoot_automation(app, window, tmp: Path, out: Path) -> None:
     dialog.close()
 
 
+def shoot_profile_charts(app, window, out: Path) -> None:
+    """The details pane scrolled to the charts of the selected job's email column: its domains, the
+    domain kinds (free-mail, disposable) and role addresses."""
+    window.details.profile.columns.selectRow(1)
+    settle(app)
+    scroll = window.details.stack.currentWidget()
+    domain = next(c for c in window.details.profile.chart_widgets() if c.series.title == "Domain")
+    scroll.verticalScrollBar().setValue(domain.mapTo(scroll.widget(), domain.rect().topLeft()).y() - 120)
+    settle(app)
+    window.grab().save(str(out / "main_window_profile_charts.png"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -192,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         window.details.stack.currentWidget().ensureWidgetVisible(window.details.profile)
         settle(app)
         window.grab().save(str(args.out / "main_window_profile.png"))
+        shoot_profile_charts(app, window, args.out)
 
         s3_dialog = window.open_from_s3()
         wait(app, lambda: s3_dialog.list_button.isEnabled())

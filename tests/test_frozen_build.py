@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -131,6 +132,9 @@ def test_build_made_the_app_and_the_tarball(dist, binary):
     # only the Qt modules the app uses
     bundled = {p.name.split(".")[0] for p in (dist / "normdesk" / "_internal" / "PySide6").glob("Qt*.so")}
     assert bundled == {"QtCore", "QtGui", "QtWidgets"}
+    assert not (dist / "normdesk" / "_internal" / "matplotlib").exists()  # the report's charts need no plotting library
+    size = sum(p.stat().st_size for p in (dist / "normdesk").rglob("*") if p.is_file())
+    print(f"\nfrozen app folder: {size / 2**20:.0f} MiB", file=sys.stderr)
 
 
 @frozen
@@ -160,6 +164,25 @@ def test_frozen_output_is_byte_identical_to_the_source_install(binary, tmp_path)
     assert source_out.stat().st_size > SAMPLE.stat().st_size
     assert frozen_out.read_bytes() == source_out.read_bytes()
     assert workers_out.read_bytes() == source_out.read_bytes()  # two spawned worker processes
+
+
+@frozen
+@linux_only
+def test_frozen_app_writes_the_html_report_as_the_source_install_does(binary, tmp_path):
+    """The HTML quality report (Jinja2 templates, SVG charts) works in the frozen app: the same charts
+    and sections as from the source install."""
+    env = headless_env(tmp_path)
+    pages = {}
+    for name, cmd in (("source", [sys.executable, "-m", "normdesk"]), ("frozen", [str(binary)])):
+        report = tmp_path / f"{name}.html"
+        proc = subprocess.run([*cmd, "run", str(SAMPLE), "-o", str(tmp_path / f"{name}.csv"), "--report", str(report)],
+                              env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr
+        pages[name] = report.read_text(encoding="utf-8")
+    svgs = {name: re.findall(r"<svg.*?</svg>", page, re.S) for name, page in pages.items()}
+    assert len(svgs["frozen"]) > 20 and svgs["frozen"] == svgs["source"]
+    sections = {name: re.findall(r'<section class="column".*?</section>', page, re.S) for name, page in pages.items()}
+    assert sections["frozen"] == sections["source"]
 
 
 @frozen

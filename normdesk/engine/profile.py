@@ -168,6 +168,10 @@ class ColumnProfile:
         if counted.height:
             self.facets.setdefault(name, Counts()).add_frame(counted, scale)
 
+    def duplicates(self) -> int:
+        """Filled values that repeat an earlier one (an estimate when the distinct count is)."""
+        return max(self.rows - self.empty - self.distinct.count(), 0)
+
     def merge(self, other: ColumnProfile) -> None:
         self.rows += other.rows
         self.empty += other.empty
@@ -186,6 +190,7 @@ class ColumnProfile:
             "filled": self.rows - self.empty,
             "distinct": self.distinct.count(),
             "distinct_exact": self.distinct.exact,
+            "duplicates": self.duplicates(),
             "values": self.values.to_dict(),
             "lengths": self.lengths.to_dict(),
             "patterns": self.patterns.to_dict(),

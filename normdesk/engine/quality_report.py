@@ -1,30 +1,24 @@
-"""The data quality report of a run: one self-contained HTML file (Jinja2, inline SVG charts
-by matplotlib; no external scripts, styles, fonts or images) or the same figures as JSON.
-
-Jinja2 and matplotlib are the ``report`` extra: ``ReportUnavailable`` says so in one line when
-they are missing.
-"""
+"""The data quality report of a run: one self-contained HTML file (Jinja2, inline SVG charts of
+``charts``; no external scripts, styles, fonts or images) or the same figures as JSON."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from normdesk.engine import charts
+from normdesk.engine.chart_data import OUTCOMES, column_series, outcome_parts, valid_count
 from normdesk.engine.errors import InputError
-from normdesk.engine.profile import MAX_LENGTH_BIN, TOP_CAP, ColumnProfile
+from normdesk.engine.profile import TOP_CAP, ColumnProfile
 from normdesk.engine.report import ColumnReport, Report
+from normdesk.engine.templating import environment
 from normdesk.engine.writer import write_text_atomically
 
 REPORT_FORMATS = (".html", ".htm", ".json")
 TOP_ROWS = 10  # rows of each table in a column's section
-CHART_BARS = 8
-
-
-class ReportUnavailable(InputError):
-    """The HTML report needs the ``report`` extra (Jinja2, matplotlib)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +40,25 @@ class ColumnView:
         return self.profile.rows - self.profile.empty
 
     @property
+    def count_dict(self) -> dict[str, Any] | None:
+        return None if self.counts is None else asdict(self.counts)
+
+    @property
     def valid(self) -> int | None:
-        return None if self.counts is None else self.counts.changed + self.counts.unchanged
+        return None if self.counts is None else valid_count(self.count_dict)
 
     def outcome_parts(self) -> dict[str, int]:
-        if self.counts is None:
-            return {"already clean": self.filled, "empty": self.profile.empty}
-        c = self.counts
-        return {"already clean": c.unchanged, "normalized": c.changed, "invalid": c.invalid, "empty": c.empty}
+        return outcome_parts(self.profile, self.count_dict)
+
+    def charts(self) -> list[str]:
+        return [charts.chart(series) for series in column_series(self.profile, self.count_dict)]
 
 
 def check_report_path(path: str | Path) -> Path:
-    """The report's path, checked before a run starts: a known suffix, and the extra installed."""
+    """The report's path, checked before a run starts: a known suffix."""
     path = Path(path)
     if path.suffix.lower() not in REPORT_FORMATS:
         raise InputError(f"--report takes a .html or .json file, not {path.name!r}")
-    if path.suffix.lower() != ".json":
-        _require_extra()
     return path
 
 
@@ -79,21 +75,8 @@ def write_report(report: Report, path: str | Path, source: str | Path) -> Path:
 
 def render_html(report: Report, source: str | Path) -> str:
     """The report as one HTML document."""
-    _require_extra()
-    import jinja2
-
-    from normdesk.engine import charts
-
     views = [ColumnView(key, prof, report.columns.get(key)) for key, prof in report.profile.items()]
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("normdesk.engine", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda n: f"{n:,}"
-    env.filters["pct"] = lambda part, whole: f"{100 * part / whole:.1f}%" if whole else "–"
-    template = env.get_template("quality_report.html.j2")
+    template = environment().get_template("quality_report.html.j2")
     return template.render(
         report=report,
         source=str(source),
@@ -104,41 +87,11 @@ def render_html(report: Report, source: str | Path) -> str:
             [v.profile.header for v in views], _transpose([v.outcome_parts() for v in views]),
             "Every column: share of rows by outcome",
         ) if views else "",
-        column_charts={v.key: _column_charts(v, charts) for v in views},
         top=TOP_ROWS,
         top_cap=TOP_CAP,
     )
 
 
-def _column_charts(view: ColumnView, charts: Any) -> list[str]:
-    prof = view.profile
-    out = []
-    if prof.lengths.items:
-        lengths = sorted((int(k), n) for k, n in prof.lengths.items.items())
-        out.append(charts.histogram([k for k, _ in lengths], [n for _, n in lengths], "Value length",
-                                    MAX_LENGTH_BIN + 1))
-    if prof.patterns.items:
-        top = prof.patterns.top(CHART_BARS)
-        out.append(charts.bars([k for k, _ in top], [n for _, n in top], "Top patterns"))
-    for name, counts in prof.facets.items():
-        top = counts.top(CHART_BARS)
-        out.append(charts.bars([k for k, _ in top], [n for _, n in top], name[:1].upper() + name[1:]))
-    if prof.reasons.items:
-        top = prof.reasons.top(CHART_BARS)
-        out.append(charts.bars([k for k, _ in top], [n for _, n in top], "Why invalid", "#d9534f"))
-    return out
-
-
 def _transpose(parts: list[dict[str, int]]) -> dict[str, list[int]]:
-    names = list(dict.fromkeys(name for p in parts for name in p))
-    return {name: [p.get(name, 0) for p in parts] for name in names}
-
-
-def _require_extra() -> None:
-    try:
-        import jinja2  # noqa: F401
-        import matplotlib  # noqa: F401
-    except ImportError as err:
-        raise ReportUnavailable(
-            f"the HTML report needs {err.name}: pip install 'normdesk[report]' (or write a .json report)"
-        ) from None
+    """{outcome: count of each column}, in ``OUTCOMES`` order, less outcomes no column has."""
+    return {name: [p.get(name, 0) for p in parts] for name in OUTCOMES if any(p.get(name) for p in parts)}

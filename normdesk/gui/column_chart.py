@@ -1,24 +1,25 @@
-"""A small chart: one stacked bar per column (empty / changed / unchanged / invalid)."""
+"""A small chart: one stacked bar per column (already clean / normalized / with a warning / invalid / empty)."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 SEGMENTS = (
     ("unchanged", "already clean", QColor("#86efac")),
     ("changed", "normalized", QColor("#16a34a")),
+    ("warning", "with warning", QColor("#f59e0b")),
     ("invalid", "invalid", QColor("#dc2626")),
     ("empty", "empty", QColor("#d1d5db")),
 )
-ROW_H, BAR_H, LEGEND_H = 24, 14, 24
+ROW_H, BAR_H, LEGEND_ROW = 24, 14, 20
 
 
 class ColumnChart(QWidget):
-    """``set_columns({name: {type, part, empty, changed, unchanged, invalid}})`` as in a Report."""
+    """``set_columns({name: {type, part, empty, changed, unchanged, warning, invalid}})`` as in a Report."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,28 +28,53 @@ class ColumnChart(QWidget):
 
     def set_columns(self, columns: Mapping[str, Mapping[str, Any]]) -> None:
         self._columns = list(columns.items())
-        self.setFixedHeight(self.sizeHint().height())
+        self.updateGeometry()
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(360, LEGEND_H + ROW_H * max(len(self._columns), 1) + 4)
+        """As tall as the current width needs (a narrow chart wraps its labels)."""
+        return QSize(360, self._height(self.width() if self.width() > 100 else 360))
+
+    def resizeEvent(self, event) -> None:
+        if self._height(event.size().width()) != event.size().height():
+            self.updateGeometry()  # the layout asks sizeHint again, for this width
+        super().resizeEvent(event)
+
+    def _legend(self, width: int) -> list[tuple[float, float, str, QColor]]:
+        """(x, y, label, colour) of the outcomes some column has (all four when none has any), wrapped to ``width``."""
+        fm = self.fontMetrics()
+        shown = [seg for seg in SEGMENTS if any(c.get(seg[0]) for _, c in self._columns)] or [
+            seg for seg in SEGMENTS if seg[0] != "warning"]
+        out, x, y = [], 0.0, 6.0
+        for _key, label, color in shown:
+            w = 14 + fm.horizontalAdvance(label) + 16
+            if x and x + w - 16 > width:
+                x, y = 0.0, y + LEGEND_ROW
+            out.append((x, y, label, color))
+            x += w
+        return out
+
+    def _legend_h(self, width: int) -> float:
+        return self._legend(width)[-1][1] + LEGEND_ROW - 2
+
+    def _height(self, width: int) -> int:
+        return int(self._legend_h(width) + ROW_H * max(len(self._columns), 1) + 4)
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = self.fontMetrics()
-        x = 0
-        for _key, label, color in SEGMENTS:  # legend
-            p.fillRect(QRectF(x, 6, 10, 10), color)
+        for x, y, label, color in self._legend(self.width()):
+            p.fillRect(QRectF(x, y, 10, 10), color)
             p.setPen(self.palette().text().color())
-            p.drawText(x + 14, 6 + fm.ascent() - 1, label)
-            x += 14 + fm.horizontalAdvance(label) + 16
+            p.drawText(QPointF(x + 14, y + fm.ascent() - 1), label)
+        legend_h = self._legend_h(self.width())
         if not self._columns:
             return
         label_w = min(max(fm.horizontalAdvance(self._label(n, c)) for n, c in self._columns) + 12, self.width() // 3)
         bar_w = max(self.width() - label_w - 78, 40)
         for i, (name, col) in enumerate(self._columns):
-            top = LEGEND_H + i * ROW_H
+            top = legend_h + i * ROW_H
             p.setPen(self.palette().text().color())
             text = fm.elidedText(self._label(name, col), Qt.TextElideMode.ElideRight, label_w - 8)
             p.drawText(QRectF(0, top, label_w - 8, ROW_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
@@ -64,7 +90,8 @@ class ColumnChart(QWidget):
             p.setPen(QPen(QColor("#9ca3af")))
             p.drawRect(bar)
             p.setPen(self.palette().text().color())
-            ok = (counts[0] + counts[1]) / (total - counts[3]) if total - counts[3] > 0 else None
+            filled = total - counts[-1]
+            ok = sum(counts[:3]) / filled if filled > 0 else None
             p.drawText(
                 QRectF(bar.right() + 6, top, 70, ROW_H),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -79,8 +106,9 @@ class ColumnChart(QWidget):
     def event(self, event: QEvent) -> bool:
         """Tool tip: the exact counts of the bar under the mouse."""
         if event.type() == QEvent.Type.ToolTip:
-            row = int((event.pos().y() - LEGEND_H) // ROW_H)
-            if 0 <= row < len(self._columns) and event.pos().y() >= LEGEND_H:
+            legend_h = self._legend_h(self.width())
+            row = int((event.pos().y() - legend_h) // ROW_H)
+            if 0 <= row < len(self._columns) and event.pos().y() >= legend_h:
                 name, col = self._columns[row]
                 counts = ", ".join(f"{label} {int(col.get(key, 0) or 0):,}" for key, label, _ in SEGMENTS)
                 QToolTip.showText(event.globalPos(), f"{name}: {counts}", self)

@@ -24,6 +24,7 @@ once, and remembered across chunks in a bounded cache.
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import partial
@@ -108,8 +109,14 @@ def _guarded(compute: Callable[[str], tuple[str | None, ...]], width: int, text:
 
 
 def valid_rows(result: pl.DataFrame) -> pl.DataFrame:
-    """The rows of a ``normalize`` result whose value is valid (changed or already clean)."""
-    return result.filter(pl.col(OUTCOME).is_in([Outcome.CHANGED, Outcome.UNCHANGED]))
+    """The rows of a ``normalize`` result whose value is valid (changed, already clean or warned)."""
+    return result.filter(pl.col(OUTCOME).is_in([Outcome.CHANGED, Outcome.UNCHANGED, Outcome.WARNING]))
+
+
+def has_warning(reason: pl.Expr, kind: str) -> pl.Expr:
+    """Whether a valid value's warnings (its ``reason``) include one of ``kind`` ("role address")."""
+    sep, detail = re.escape(WARNING_SEP), re.escape(DETAIL_SEP)
+    return reason.fill_null("").str.contains(rf"(?:^|{sep}){re.escape(kind)}(?:{detail}|{sep}|$)")
 
 
 def presence(values: pl.Expr, label: str) -> pl.Expr:

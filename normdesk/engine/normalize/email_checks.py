@@ -51,6 +51,7 @@ NAME_LABELS = KNOWN_SURNAMES | KNOWN_GIVEN
 TYPO, DISPOSABLE_KIND, ROLE = "possible typo in domain", "disposable address domain", "role address"
 
 
+FREE_DOMAINS = pl.Series("domain", sorted(FREE_PROVIDERS))  # the profile's free-mail share
 ROLE_PARTS = pl.Series(
     "role", sorted(word_list("normdesk.engine.normalize", "data/role_local_parts.txt") - NAME_LIKE_ROLES)
 )
