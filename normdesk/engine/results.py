@@ -1,0 +1,201 @@
+"""A finished run's output beside its input, for the results view: which output columns are typed
+(and where their raw values are in the input), which rows a filter keeps, and an export of them.
+
+Nothing here loads a whole file: filters stream the output with polars (and the input with the
+engine's reader when they compare before and after), and row numbers are kept as a UInt32 series.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import polars as pl
+
+from normdesk.engine.plan import Plan
+from normdesk.engine.reader import open_source
+from normdesk.engine.row_index import RowIndex, indexable
+from normdesk.engine.transform import ISSUES_COLUMN, output_layout
+from normdesk.engine.writer import new_part_path, os_error
+
+BATCH_ROWS = 100_000
+ROW = "__row"
+
+
+@dataclass(frozen=True, slots=True)
+class TypedColumn:
+    key: str  # the plan's column key
+    output: int  # position in the output
+    input: int  # position in the input (its raw values)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultLayout:
+    """The output's header, where ``normdesk_issues`` is, and the typed columns."""
+
+    header: list[str]
+    issues: int
+    typed: list[TypedColumn] = field(default_factory=list)
+    input_columns: list[str] = field(default_factory=list)  # the input's column keys ([]: input gone)
+
+    @classmethod
+    def of(cls, plan: Plan, input_path: str | Path, output_header: list[str]) -> ResultLayout:
+        try:
+            with open_source(input_path, plan.sheet) as source:
+                columns, header = source.columns, source.header
+        except Exception:  # the input moved or changed: the output alone is still shown
+            columns, header = [], []
+        layout = output_layout(plan, columns, header) if columns else []
+        keys = [c.key for c in layout]
+        typed = [TypedColumn(key, keys.index(key), columns.index(key)) for key, _ in plan.typed_columns()
+                 if key in columns and key in keys] if keys and len(keys) == len(output_header) else []
+        return cls(output_header, output_header.index(ISSUES_COLUMN) if ISSUES_COLUMN in output_header
+                   else len(output_header) - 1, typed, columns if typed else [])
+
+
+def input_index(plan: Plan, input_path: str | Path) -> RowIndex | None:
+    """A row index over the input, for its raw values; None for an input it cannot index (Excel,
+    UTF-16) or one that is gone."""
+    try:
+        with open_source(input_path, plan.sheet) as source:
+            dialect = source.dialect
+    except Exception:
+        return None
+    if dialect is None or not indexable(dialect.encoding):
+        return None
+    return RowIndex(input_path, encoding=dialect.encoding, delimiter=dialect.delimiter,
+                    quotechar=dialect.quotechar, skip_lines=dialect.skip_lines, has_header=dialect.has_header)
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Which rows to show. Empty fields keep every row."""
+
+    issues_only: bool = False
+    column: str | None = None  # rows whose issues name this column (its header)
+    reason: str = ""  # rows whose issues contain this text (any case)
+    changed_only: bool = False  # rows where a typed value differs from its raw value
+    text: str = ""  # rows with a cell containing this text (any case)
+    search_in: int | None = None  # ...in this output column only
+
+    def active(self) -> bool:
+        return bool(self.issues_only or self.column or self.reason or self.changed_only or self.text)
+
+
+def _output_scan(output: Path, delimiter: str, width: int) -> pl.LazyFrame:
+    """The output with positional column names ``c0``, ``c1``... (headers may repeat)."""
+    return pl.scan_csv(output, separator=delimiter, infer_schema=False, has_header=False, skip_rows=1,
+                       new_columns=[f"c{i}" for i in range(width)])
+
+
+def _contains(col: pl.Expr, text: str) -> pl.Expr:
+    return col.str.contains(f"(?i){re.escape(text)}").fill_null(False)
+
+
+def _predicate(flt: RowFilter, layout: ResultLayout) -> pl.Expr:
+    issues = pl.col(f"c{layout.issues}").fill_null("")
+    terms = [pl.lit(True)]
+    if flt.issues_only:
+        terms.append(issues != "")
+    if flt.column:
+        terms.append(issues.str.contains(f"(?:^|; ){re.escape(flt.column)}: "))
+    if flt.reason:
+        terms.append(_contains(issues, flt.reason))
+    if flt.text:
+        cols = [flt.search_in] if flt.search_in is not None else range(len(layout.header))
+        terms.append(pl.any_horizontal(_contains(pl.col(f"c{i}"), flt.text) for i in cols))
+    if flt.changed_only:
+        terms.append(pl.any_horizontal(
+            pl.col(f"c{t.output}").fill_null("") != pl.col(f"in{t.input}").fill_null("") for t in layout.typed))
+    return pl.all_horizontal(terms)
+
+
+def matching_rows(output: str | Path, delimiter: str, flt: RowFilter, layout: ResultLayout,
+                  plan: Plan | None = None, input_path: str | Path | None = None,
+                  cancelled: Callable[[], bool] = lambda: False) -> pl.Series:
+    """The 0-based data-row numbers of the output rows ``flt`` keeps (UInt32). ``changed_only``
+    needs the input (``plan`` and ``input_path``); without typed columns it keeps no row."""
+    width = len(layout.header)
+    scan = _output_scan(Path(output), delimiter, width)
+    if flt.changed_only and not layout.typed:
+        return pl.Series(ROW, [], pl.UInt32)
+    if not flt.changed_only:
+        batches: Iterator[pl.DataFrame] = (
+            b.get_column(ROW) for b in scan.with_row_index(ROW).filter(_predicate(flt, layout)).select(ROW)
+            .collect_batches(chunk_size=BATCH_ROWS) if not cancelled())
+        return pl.concat([pl.Series(ROW, [], pl.UInt32), *batches])
+    assert plan is not None and input_path is not None
+    found, done, predicate = [pl.Series(ROW, [], pl.UInt32)], 0, _predicate(flt, layout)
+    with open_source(input_path, plan.sheet) as source:
+        keys = [source.columns[t.input] for t in layout.typed]
+        raw = (chunk.select(pl.col(k).alias(f"in{t.input}") for k, t in zip(keys, layout.typed))
+               for chunk in source.chunks(BATCH_ROWS))
+        for out, before in _aligned(scan.collect_batches(chunk_size=BATCH_ROWS), raw):
+            if cancelled():
+                break
+            keep = pl.concat([out, before], how="horizontal").select(predicate).to_series()
+            found.append(pl.int_range(done, done + out.height, eager=True, dtype=pl.UInt32).filter(keep).rename(ROW))
+            done += out.height
+    return pl.concat(found)
+
+
+def _aligned(left: Iterator[pl.DataFrame], right: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Pairs of frames of equal height from two streams of the same rows cut differently."""
+    a = b = None
+    while True:
+        if a is None or a.height == 0:
+            a = next(left, None)
+        if b is None or b.height == 0:
+            b = next(right, None)
+        if a is None or b is None:
+            return
+        n = min(a.height, b.height)
+        yield a.head(n), b.head(n)
+        a, b = a.slice(n), b.slice(n)
+
+
+def export_rows(index: RowIndex, rows: pl.Series | None, target: str | Path, header: list[str],
+                delimiter: str = ",", cancelled: Callable[[], bool] = lambda: False) -> int:
+    """Write the output rows numbered ``rows`` (None: all) to the CSV ``target``, atomically;
+    returns how many. An error is a one-line OutputError/InputError and leaves ``target`` as it was."""
+    target = Path(target)
+    part = new_part_path(target)
+    written = 0
+    try:
+        with open(part, "w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f, delimiter=delimiter)
+            out.writerow(header)
+            for start, count in _runs(rows, index.rows):
+                if cancelled():
+                    raise InterruptedError("export cancelled")
+                for first in range(start, start + count, 4096):
+                    piece = index.read(first, min(4096, start + count - first))
+                    out.writerows(piece)
+                    written += len(piece)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(part, target)
+    except OSError as err:
+        part.unlink(missing_ok=True)
+        if isinstance(err, InterruptedError):
+            raise
+        raise os_error(err, target) from None
+    return written
+
+
+def _runs(rows: pl.Series | None, total: int) -> Iterator[tuple[int, int]]:
+    """Consecutive row numbers as (start, count) runs."""
+    if rows is None:
+        yield 0, total
+        return
+    if rows.is_empty():
+        return
+    frame = pl.DataFrame({"r": rows.cast(pl.Int64)}).with_columns(
+        run=(pl.col("r").diff().fill_null(1) != 1).cum_sum())
+    for start, count in frame.group_by("run", maintain_order=True).agg(
+            pl.col("r").first().alias("s"), pl.len().alias("n")).select("s", "n").iter_rows():
+        yield start, count

@@ -1,0 +1,90 @@
+"""The results view's engine side on real files: the row index, filters, before/after, export."""
+
+from __future__ import annotations
+
+import csv
+
+import polars as pl
+import pytest
+
+from normdesk.engine import run_file
+from normdesk.engine.results import ResultLayout, RowFilter, export_rows, input_index, matching_rows
+from normdesk.engine.row_index import STRIDE, RowIndex
+from tests.test_pipeline import ROWS, plan, read_rows, write_csv
+
+
+def test_index_reads_every_row_as_the_csv_module_does(tmp_path):
+    rows = [["a", "b"]] + [[f"r{i}", f"line one\nline \"two\" {i}" if i % 7 == 0 else str(i)] for i in range(3 * STRIDE + 5)]
+    path = tmp_path / "x.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    index = RowIndex(path)
+    seen = []
+    index.build(on_progress=seen.append)
+    assert index.done and index.rows == len(rows) - 1 and index.header == ["a", "b"]
+    assert index.read(0, index.rows) == rows[1:]
+    assert index.read(STRIDE - 2, 5) == rows[STRIDE - 1 : STRIDE + 4]
+    assert index.read(index.rows - 1, 10) == [rows[-1]]
+    assert seen[-1] == index.rows
+
+
+def test_index_of_a_semicolon_cp1252_input_skips_blank_lines_like_the_reader(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes("sep=;\nName;Ville\n\nRen\xe9;Z\xfcrich\n   \nAnn;\"Bern\nOst\"\nBob;X".encode("cp1252"))
+    index = RowIndex(path, encoding="cp1252", delimiter=";", skip_lines=1)
+    index.build()
+    assert index.header == ["Name", "Ville"]
+    assert index.read(0, 10) == [["René", "Zürich"], ["Ann", "Bern\nOst"], ["Bob", "X"]]
+
+
+@pytest.fixture()
+def finished(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    out = tmp_path / "out.csv"
+    run_file(src, out, plan(), workers=0)
+    header = read_rows(out)[0]
+    return src, out, ResultLayout.of(plan(), src, header)
+
+
+def test_layout_pairs_each_typed_output_column_with_its_raw_input_column(finished):
+    src, out, layout = finished
+    assert [(t.key, layout.header[t.output], t.input) for t in layout.typed] == [
+        ("Name", "Name", 0), ("E-mail", "E-mail", 1), ("Tel", "Tel", 2), ("Address", "Address", 3)]
+    before = input_index(plan(), src)
+    before.build()
+    assert before.read(1, 1)[0][1] == "not-an-email"
+
+
+def test_filters_keep_the_rows_they_name(finished):
+    src, out, layout = finished
+
+    def rows(**kw):
+        return matching_rows(out, ",", RowFilter(**kw), layout, plan(), src).to_list()
+
+    assert rows() == [0, 1, 2, 3]
+    assert rows(issues_only=True) == [1]
+    assert rows(column="E-mail") == [1] and rows(column="Notes") == []
+    assert rows(reason="PHONE NUMBER") == [1]
+    assert rows(text="lovelace") == [3]
+    assert rows(text="vip", search_in=layout.header.index("Notes")) == [0]
+    assert rows(text="vip", search_in=0) == []
+    assert rows(changed_only=True) == [0, 1, 3]  # "jane doe" -> "Jane Doe"; row 2 is empty
+    assert rows(changed_only=True, column="E-mail") == [1]
+    assert rows(changed_only=True, text="ada") == [3]
+
+
+def test_export_writes_just_the_filtered_rows_atomically(finished, tmp_path):
+    src, out, layout = finished
+    index = RowIndex.of_output(out)
+    index.build()
+    target = tmp_path / "invalid.csv"
+    target.write_text("old")
+    picked = matching_rows(out, ",", RowFilter(issues_only=True), layout)
+    assert export_rows(index, picked, target, layout.header) == 1
+    assert read_rows(target) == [layout.header, read_rows(out)[2]]
+    assert export_rows(index, pl.Series([0, 1, 3], dtype=pl.UInt32), target, layout.header) == 3
+    assert export_rows(index, None, target, layout.header) == 4
+    assert read_rows(target) == read_rows(out)
+    assert not list(tmp_path.glob(".*normdesk-part"))
+    with pytest.raises(Exception, match="cannot write"):
+        export_rows(index, None, tmp_path / "missing" / "x.csv", layout.header)
