@@ -7,8 +7,8 @@ import csv
 import polars as pl
 import pytest
 
-from normdesk.engine import run_file
-from normdesk.engine.results import ResultLayout, RowFilter, export_rows, input_index, matching_rows
+from normdesk.engine import ColumnPlan, ColumnType, run_file
+from normdesk.engine.results import ResultLayout, RowFilter, _walk, export_rows, input_index, matching_rows, open_input
 from normdesk.engine.row_index import STRIDE, RowIndex
 from tests.test_pipeline import ROWS, plan, read_rows, write_csv
 
@@ -43,14 +43,14 @@ def finished(tmp_path):
     out = tmp_path / "out.csv"
     run_file(src, out, plan(), workers=0)
     header = read_rows(out)[0]
-    return src, out, ResultLayout.of(plan(), src, header)
+    return src, out, ResultLayout.of(plan(), open_input(plan(), src), header)
 
 
 def test_layout_pairs_each_typed_output_column_with_its_raw_input_column(finished):
     src, out, layout = finished
     assert [(t.key, layout.header[t.output], t.input) for t in layout.typed] == [
         ("Name", "Name", 0), ("E-mail", "E-mail", 1), ("Tel", "Tel", 2), ("Address", "Address", 3)]
-    before = input_index(plan(), src)
+    before = input_index(open_input(plan(), src))
     before.build()
     assert before.read(1, 1)[0][1] == "not-an-email"
 
@@ -88,3 +88,36 @@ def test_export_writes_just_the_filtered_rows_atomically(finished, tmp_path):
     assert not list(tmp_path.glob(".*normdesk-part"))
     with pytest.raises(Exception, match="cannot write"):
         export_rows(index, None, tmp_path / "missing" / "x.csv", layout.header)
+
+
+def test_the_header_walk_refuses_what_it_cannot_read_for_sure():
+    assert _walk(["phone", "x"], [True, False], ["phone", "phone_ext", "x", "normdesk_issues"]) == [0, 2]
+    # an input column named like a component: the walk stops there and does not account for every column
+    assert _walk(["phone", "phone_ext"], [True, False],
+                 ["phone", "phone_ext", "phone_ext", "normdesk_issues"]) is None
+    assert _walk(["a"], [False], ["b", "normdesk_issues"]) is None
+
+
+def test_layout_falls_back_to_the_normalizers_for_an_ambiguous_header(tmp_path):
+    rows = [["Tel", "Tel_ext"], ["(415) 555-0100 x7", "note"]]
+    src = write_csv(tmp_path / "amb.csv", rows)
+    the_plan = plan().with_options(columns={"Tel": ColumnPlan(ColumnType.PHONE), "Tel_ext": ColumnPlan(ColumnType.UNKNOWN)})
+    run_file(src, tmp_path / "amb.out.csv", the_plan, workers=0)
+    header = read_rows(tmp_path / "amb.out.csv")[0]
+    assert header == ["Tel", "Tel_ext", "Tel_ext", "normdesk_issues"]
+    layout = ResultLayout.of(the_plan, open_input(the_plan, src), header)
+    assert [(t.key, t.output, t.input) for t in layout.typed] == [("Tel", 0, 0)]
+
+
+def test_quoted_newlines_across_block_edges(tmp_path, monkeypatch):
+    from normdesk.engine import row_index
+
+    monkeypatch.setattr(row_index, "BLOCK_BYTES", 37)  # every few records cut mid-record, mid-quote
+    rows = [["a", "b"]] + [[f"r{i}", f"x\n\"y\"\nz{i}" if i % 3 else ""] for i in range(2 * STRIDE + 3)]
+    path = tmp_path / "edges.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    index = RowIndex(path)
+    index.build()
+    assert index.rows == len(rows) - 1
+    assert index.read(0, index.rows) == rows[1:]

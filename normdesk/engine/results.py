@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 import polars as pl
 
 from normdesk.engine.plan import Plan
-from normdesk.engine.reader import open_source
+from normdesk.engine.reader import Source, open_source
 from normdesk.engine.row_index import RowIndex, indexable
 from normdesk.engine.transform import ISSUES_COLUMN, output_layout
 from normdesk.engine.writer import new_part_path, os_error
@@ -40,34 +40,53 @@ class ResultLayout:
     header: list[str]
     issues: int
     typed: list[TypedColumn] = field(default_factory=list)
-    input_columns: list[str] = field(default_factory=list)  # the input's column keys ([]: input gone)
 
     @classmethod
-    def of(cls, plan: Plan, input_path: str | Path, output_header: list[str]) -> ResultLayout:
-        try:
-            with open_source(input_path, plan.sheet) as source:
-                columns, header = source.columns, source.header
-        except Exception:  # the input moved or changed: the output alone is still shown
-            columns, header = [], []
-        layout = output_layout(plan, columns, header) if columns else []
-        keys = [c.key for c in layout]
-        typed = [TypedColumn(key, keys.index(key), columns.index(key)) for key, _ in plan.typed_columns()
-                 if key in columns and key in keys] if keys and len(keys) == len(output_header) else []
-        return cls(output_header, output_header.index(ISSUES_COLUMN) if ISSUES_COLUMN in output_header
-                   else len(output_header) - 1, typed, columns if typed else [])
+    def of(cls, plan: Plan, source: Source | None, output_header: list[str]) -> ResultLayout:
+        """``source``: the opened input (None when it is gone: the output alone is shown)."""
+        issues = output_header.index(ISSUES_COLUMN) if ISSUES_COLUMN in output_header else len(output_header) - 1
+        if source is None:
+            return cls(output_header, issues)
+        typed_keys = {key for key, _ in plan.typed_columns()}
+        at = _walk(source.header, [c in typed_keys for c in source.columns], output_header)
+        if at is None:  # a header the walk cannot read for sure: ask the normalizers (slower: imports)
+            keys = [c.key for c in output_layout(plan, source.columns, source.header)]
+            at = [keys.index(c) for c in source.columns] if len(keys) == len(output_header) else None
+        typed = [TypedColumn(key, at[i], i) for i, key in enumerate(source.columns) if key in typed_keys] if at else []
+        return cls(output_header, issues, typed)
 
 
-def input_index(plan: Plan, input_path: str | Path) -> RowIndex | None:
-    """A row index over the input, for its raw values; None for an input it cannot index (Excel,
-    UTF-16) or one that is gone."""
+def _walk(header: list[str], typed: list[bool], output: list[str]) -> list[int] | None:
+    """Where each input column is in the output header: in order, a typed one followed by its
+    components (``C_*``); None unless that reading accounts for every output column exactly."""
+    at, j = [], 0
+    for i, name in enumerate(header):
+        if j >= len(output) or output[j] != name:
+            return None
+        at.append(j)
+        j += 1
+        following = header[i + 1] if i + 1 < len(header) else ISSUES_COLUMN
+        while typed[i] and j < len(output) and output[j] != following and output[j].startswith(f"{name}_"):
+            j += 1
+    return at if j == len(output) - 1 and output[j] == ISSUES_COLUMN else None
+
+
+def open_input(plan: Plan, input_path: str | Path) -> Source | None:
+    """The input, opened to read its header (closed again); None when it is gone or unreadable."""
     try:
         with open_source(input_path, plan.sheet) as source:
-            dialect = source.dialect
-    except Exception:
+            return source
+    except Exception:  # moved, deleted or changed into something else: the output is still shown
         return None
+
+
+def input_index(source: Source | None) -> RowIndex | None:
+    """A row index over the input, for its raw values; None for an input it cannot index (Excel,
+    UTF-16) or one that is gone."""
+    dialect = source.dialect if source is not None else None
     if dialect is None or not indexable(dialect.encoding):
         return None
-    return RowIndex(input_path, encoding=dialect.encoding, delimiter=dialect.delimiter,
+    return RowIndex(source.path, encoding=dialect.encoding, delimiter=dialect.delimiter,
                     quotechar=dialect.quotechar, skip_lines=dialect.skip_lines, has_header=dialect.has_header)
 
 

@@ -23,7 +23,7 @@ import polars as pl
 from normdesk.engine.sniff import FALLBACK_ERRORS
 
 STRIDE = 64  # records per indexed offset (and per cached block): a row costs parsing at most 64
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 1 << 20  # small: the polars calls on a block hold the GIL (the window waits on them)
 CACHED_BLOCKS = 256
 _BYTE_CODECS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "ascii")
 

@@ -96,8 +96,10 @@ class ResultsModel(QAbstractTableModel):
     def _grow(self) -> None:
         if self.before is not None and self.done and self.before.rows != self.output.rows:
             self._drop_before(f"the input now has {self.before.rows:,} rows, the output {self.output.rows:,}")
-        if self.done:
+        if self.done and self._timer.isActive():
             self._timer.stop()
+            if self._rows is not None and self._shown:  # rows a filter found before they were indexed
+                self.dataChanged.emit(self.index(0, 0), self.index(self._shown - 1, len(self.columns) - 1))
         total = self.total_rows()
         if self._rows is None and total > self._shown:
             self.beginInsertRows(QModelIndex(), self._shown, total - 1)
@@ -175,9 +177,10 @@ class ResultsModel(QAbstractTableModel):
             out = self.output.read(file_row, 1)
             before = self.before.read(file_row, 1) if self.before is not None else []
             pair = (out[0] if out else [""] * len(self.layout.header), before[0] if before else None)
-            self._cache[file_row] = pair
-            if len(self._cache) > CACHED_ROWS:
-                self._cache.popitem(last=False)
+            if out and (before or self.before is None):  # a row not indexed yet is asked again later
+                self._cache[file_row] = pair
+                if len(self._cache) > CACHED_ROWS:
+                    self._cache.popitem(last=False)
         return pair
 
     def cell(self, row: int, column: int) -> str:
@@ -243,7 +246,10 @@ class ResultsModel(QAbstractTableModel):
                     brush = CHANGED_BRUSH
             texts.append(text)
             brushes.append(brush)
-        self._looks[file_row] = look = (texts, brushes)
+        look = (texts, brushes)
+        if file_row not in self._cache:
+            return look
+        self._looks[file_row] = look
         if len(self._looks) > CACHED_ROWS:
             self._looks.popitem(last=False)
         return look

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from normdesk.engine import ColumnPlan, ColumnType, InputError, Plan
-from normdesk.engine.results import ResultLayout, RowFilter, export_rows, input_index
+from normdesk.engine.results import ResultLayout, RowFilter, export_rows, input_index, open_input
 from normdesk.engine.row_index import RowIndex
 from normdesk.engine.sniff import sniff
 from normdesk.gui.results_model import ResultsModel
@@ -68,8 +68,9 @@ def load_results(job: Any) -> LoadedResults:
     if plan.output_format != "csv":
         raise InputError(f"the results view reads CSV outputs; this job wrote {plan.output_format}")
     index = RowIndex.of_output(output, sniff(output).delimiter)
-    layout = ResultLayout.of(plan, job.input_path, index.read_header())
-    return LoadedResults(plan, layout, index, input_index(plan, job.input_path) if layout.typed else None)
+    source = open_input(plan, job.input_path)
+    layout = ResultLayout.of(plan, source, index.read_header())
+    return LoadedResults(plan, layout, index, input_index(source) if layout.typed else None)
 
 
 class ResultsView(QDialog):
