@@ -174,17 +174,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--input", type=Path, help="a contacts CSV (default: the generated workload)")
+    ap.add_argument("--reuse", type=Path, help="the temp folder of an earlier run: measure its job again")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="nd-bench-results-"))
+    tmp = args.reuse or Path(tempfile.mkdtemp(prefix="nd-bench-results-"))
     os.environ["NORMDESK_HOME"] = str(tmp / "home")
-    if args.input is None:
+    if args.input is None and args.reuse is None:
         from workload import contacts
 
         args.input = contacts(args.rows)
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    queue, job = run_job(args.input, tmp / "out.csv")
+    if args.reuse:
+        from normdesk.jobs import JobQueue
+
+        queue = JobQueue()
+        job = next(j for j in queue.list() if j.status.value == "completed")
+    else:
+        queue, job = run_job(args.input, tmp / "out.csv")
     print(f"output: {job.output_path} ({Path(job.output_path).stat().st_size / 2**20:.0f} MiB, {job.total_rows:,} rows)")
     lazy = measure_view(app, job)
     print("results view, first open in this process:", lazy)
