@@ -14,6 +14,7 @@ from normdesk.engine import ColumnPlan, ColumnType, Plan
 from normdesk.engine.plan import ValueOverride
 from normdesk.engine.row_index import STRIDE
 from normdesk.gui.results_model import FIXED_BRUSH, ISSUE_BRUSH
+from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.results_view import ResultsView
 from tests.test_gui_window import ROWS, queue, run_pending, write_csv  # noqa: F401 (queue: a fixture)
 
@@ -168,3 +169,20 @@ def test_a_missing_output_is_said_in_one_line(qtbot, queue, tmp_path):
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.summary.text().startswith("Cannot show"), timeout=10_000)
     assert "not there any more" in view.summary.text() and view.model is None
+
+
+def test_rerun_with_changes_is_offered_for_a_cancelled_job(qtbot, window, queue, tmp_path):
+    plan = PLAN.with_options(columns={**PLAN.columns, "Notes": ColumnPlan(ColumnType.NAME)})
+    job = queue.submit(write_csv(tmp_path / "in.csv"), tmp_path / "out.csv", plan)
+    queue.cancel(job.id)
+    window.feed.poll(force=True)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
+    window.table.selectRow(0)
+    assert not window.results.open_action.isEnabled() and window.results.changes_action.isEnabled()
+    window.results.changes_action.trigger()
+    qtbot.waitUntil(lambda: window.findChild(PreviewDialog) is not None, timeout=20_000)
+    dialog = window.findChild(PreviewDialog)
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=20_000)
+    (_, _, queued), = dialog.jobs()
+    assert queued.columns["Notes"].type is ColumnType.NAME
+    dialog.reject()

@@ -228,7 +228,10 @@ class ResultsView(QDialog):
 
     def apply_filter(self) -> None:
         if self.model is not None:
-            self.model.set_filter(self.current_filter())
+            flt = self.current_filter()
+            if flt.active():
+                self.summary.setText(f"{self.summary.text().split('. Shown:')[0]}. Filtering…")
+            self.model.set_filter(flt)
 
     # -- export -------------------------------------------------------------------------------
     def _choose_export(self) -> None:
