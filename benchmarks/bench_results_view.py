@@ -126,7 +126,6 @@ def measure_floor(app, rows: int) -> dict:
 
 def measure_view(app, job) -> dict:
     from latency_probe import LatencyProbe
-    from PySide6.QtCore import QEventLoop, QTimer
 
     from normdesk.gui.results_view import ResultsView
 

@@ -7,7 +7,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import csv
 
-import pytest
 from PySide6.QtCore import Qt
 
 from normdesk.engine import ColumnPlan, ColumnType, Plan

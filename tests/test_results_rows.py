@@ -121,3 +121,15 @@ def test_quoted_newlines_across_block_edges(tmp_path, monkeypatch):
     index.build()
     assert index.rows == len(rows) - 1
     assert index.read(0, index.rows) == rows[1:]
+
+
+def test_a_stopped_build_ends_without_claiming_to_be_done(tmp_path, monkeypatch):
+    from normdesk.engine import row_index
+
+    monkeypatch.setattr(row_index, "BLOCK_BYTES", 64)
+    path = write_csv(tmp_path / "s.csv", [["a", "b"]] + [[str(i), "x"] for i in range(500)])
+    index = RowIndex(path)
+    blocks = []
+    index.build(on_progress=blocks.append, cancelled=lambda: len(blocks) >= 3)
+    assert not index.done and 0 < index.rows < 500
+    assert index.read(0, index.rows) == [[str(i), "x"] for i in range(index.rows)]

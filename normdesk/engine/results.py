@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import polars as pl
 
@@ -134,8 +134,7 @@ def _predicate(flt: RowFilter, layout: ResultLayout) -> pl.Expr:
 
 
 def matching_rows(output: str | Path, delimiter: str, flt: RowFilter, layout: ResultLayout,
-                  plan: Plan | None = None, input_path: str | Path | None = None,
-                  cancelled: Callable[[], bool] = lambda: False) -> pl.Series:
+                  plan: Plan | None = None, input_path: str | Path | None = None) -> pl.Series:
     """The 0-based data-row numbers of the output rows ``flt`` keeps (UInt32). ``changed_only``
     needs the input (``plan`` and ``input_path``); without typed columns it keeps no row."""
     width = len(layout.header)
@@ -143,10 +142,9 @@ def matching_rows(output: str | Path, delimiter: str, flt: RowFilter, layout: Re
     if flt.changed_only and not layout.typed:
         return pl.Series(ROW, [], pl.UInt32)
     if not flt.changed_only:
-        batches: Iterator[pl.DataFrame] = (
-            b.get_column(ROW) for b in scan.with_row_index(ROW).filter(_predicate(flt, layout)).select(ROW)
-            .collect_batches(chunk_size=BATCH_ROWS) if not cancelled())
-        return pl.concat([pl.Series(ROW, [], pl.UInt32), *batches])
+        batches = scan.with_row_index(ROW).filter(_predicate(flt, layout)).select(ROW).collect_batches(
+            chunk_size=BATCH_ROWS)
+        return pl.concat([pl.Series(ROW, [], pl.UInt32), *(b.get_column(ROW) for b in batches)])
     assert plan is not None and input_path is not None
     found, done, predicate = [pl.Series(ROW, [], pl.UInt32)], 0, _predicate(flt, layout)
     with open_source(input_path, plan.sheet) as source:
@@ -154,8 +152,6 @@ def matching_rows(output: str | Path, delimiter: str, flt: RowFilter, layout: Re
         raw = (chunk.select(pl.col(k).alias(f"in{t.input}") for k, t in zip(keys, layout.typed))
                for chunk in source.chunks(BATCH_ROWS))
         for out, before in _aligned(scan.collect_batches(chunk_size=BATCH_ROWS), raw):
-            if cancelled():
-                break
             keep = pl.concat([out, before], how="horizontal").select(predicate).to_series()
             found.append(pl.int_range(done, done + out.height, eager=True, dtype=pl.UInt32).filter(keep).rename(ROW))
             done += out.height
@@ -178,7 +174,7 @@ def _aligned(left: Iterator[pl.DataFrame], right: Iterator[pl.DataFrame]) -> Ite
 
 
 def export_rows(index: RowIndex, rows: pl.Series | None, target: str | Path, header: list[str],
-                delimiter: str = ",", cancelled: Callable[[], bool] = lambda: False) -> int:
+                delimiter: str = ",") -> int:
     """Write the output rows numbered ``rows`` (None: all) to the CSV ``target``, atomically;
     returns how many. An error is a one-line OutputError/InputError and leaves ``target`` as it was."""
     target = Path(target)
@@ -189,8 +185,6 @@ def export_rows(index: RowIndex, rows: pl.Series | None, target: str | Path, hea
             out = csv.writer(f, delimiter=delimiter)
             out.writerow(header)
             for start, count in _runs(rows, index.rows):
-                if cancelled():
-                    raise InterruptedError("export cancelled")
                 for first in range(start, start + count, 4096):
                     piece = index.read(first, min(4096, start + count - first))
                     out.writerows(piece)
@@ -200,8 +194,6 @@ def export_rows(index: RowIndex, rows: pl.Series | None, target: str | Path, hea
         os.replace(part, target)
     except OSError as err:
         part.unlink(missing_ok=True)
-        if isinstance(err, InterruptedError):
-            raise
         raise os_error(err, target) from None
     return written
 

@@ -8,6 +8,7 @@ job's plan (``Plan.with_value``); the output itself is never edited.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,7 @@ class ResultsModel(QAbstractTableModel):
         self._cache: OrderedDict[int, tuple[list[str], list[str] | None]] = OrderedDict()
         self._looks: OrderedDict[int, tuple[list[str], list[QBrush | None]]] = OrderedDict()
         self._fixes = {(v.column, v.raw): v.replacement for v in plan.values}
+        self._stopped = threading.Event()
         self._timer = QTimer(self)
         self._timer.setInterval(GROW_MS)
         self._timer.timeout.connect(self._grow)
@@ -82,9 +84,14 @@ class ResultsModel(QAbstractTableModel):
     def start(self) -> None:
         for index in (self.output, self.before):
             if index is not None:
-                run_task(index.build, on_done=lambda _r: self._grow(), on_error=self.filter_failed.emit,
-                         context=self)
+                run_task(index.build, None, self._stopped.is_set, on_done=lambda _r: self._grow(),
+                         on_error=self.filter_failed.emit, context=self)
         self._timer.start()
+
+    def stop(self) -> None:
+        """Stop indexing (the window closes): the pool threads end at their next block."""
+        self._stopped.set()
+        self._timer.stop()
 
     @property
     def done(self) -> bool:

@@ -288,6 +288,11 @@ class ResultsView(QDialog):
             menu.addAction("Undo fix", self.unfix_selected)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
+    def closeEvent(self, event) -> None:
+        if self.model is not None:
+            self.model.stop()
+        super().closeEvent(event)
+
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.StandardKey.Find):
             self.search_edit.setFocus()
