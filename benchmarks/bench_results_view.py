@@ -1,10 +1,12 @@
 """The results view on a large job: time to open (first rows on screen, all rows indexed), event-loop
-pauses while it indexes and while it scrolls to the end (``latency_probe``), and memory; beside it, the
-eager baseline (the whole output read with polars on the GUI thread), in the same run.
+pauses while it indexes and while it scrolls to the end (``latency_probe``), and memory; beside it, in
+the same run, the floor (the same table over a plain in-memory model), the eager baseline (the whole
+output read with polars on the GUI thread), and the filters' passes.
 
-    python benchmarks/bench_results_view.py [--rows 1000000] [--input FILE.csv]
+    python benchmarks/bench_results_view.py [--rows 1000000] [--input FILE.csv] [--reuse TMPDIR]
 
-The job is run by the real queue first (detected plan, two worker processes) into a temp folder.
+The job is run by the real queue first (detected plan, two worker processes) into a temp folder;
+``--reuse`` measures the job of an earlier run's folder again, without running it.
 """
 
 from __future__ import annotations
