@@ -133,3 +133,24 @@ def test_a_stopped_build_ends_without_claiming_to_be_done(tmp_path, monkeypatch)
     index.build(on_progress=blocks.append, cancelled=lambda: len(blocks) >= 3)
     assert not index.done and 0 < index.rows < 500
     assert index.read(0, index.rows) == [[str(i), "x"] for i in range(index.rows)]
+
+
+def test_an_excel_input_gives_its_raw_values_too(tmp_path):
+    import xlsxwriter
+
+    src = tmp_path / "in.xlsx"
+    book = xlsxwriter.Workbook(src)
+    sheet = book.add_worksheet("Contacts")
+    for r, row in enumerate(ROWS):
+        sheet.write_row(r, 0, row)
+    book.close()
+    out = tmp_path / "out.csv"
+    run_file(src, out, plan(), workers=0)
+    layout = ResultLayout.of(plan(), open_input(plan(), src), read_rows(out)[0])
+    before = input_index(open_input(plan(), src))
+    assert [t.key for t in layout.typed] == ["Name", "E-mail", "Tel", "Address"]
+    before.build()
+    assert before.done and before.rows == 4
+    assert before.read(1, 2) == [[c for c in ROWS[2]], [c for c in ROWS[3]]]
+    changed = matching_rows(out, ",", RowFilter(changed_only=True), layout, plan(), src)
+    assert changed.to_list() == [0, 1, 3]

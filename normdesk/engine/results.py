@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import polars as pl
 
@@ -80,14 +80,47 @@ def open_input(plan: Plan, input_path: str | Path) -> Source | None:
         return None
 
 
-def input_index(source: Source | None) -> RowIndex | None:
-    """A row index over the input, for its raw values; None for an input it cannot index (Excel,
-    UTF-16) or one that is gone."""
-    dialect = source.dialect if source is not None else None
-    if dialect is None or not indexable(dialect.encoding):
+def input_index(source: Source | None, sheet: str | None = None) -> RowIndex | SheetRows | None:
+    """Row access to the input, for its raw values: a ``RowIndex`` over a CSV it can index by bytes,
+    else (a workbook, UTF-16) its rows as the reader gives them, held in memory; None when it is gone."""
+    if source is None:
         return None
+    dialect = source.dialect
+    if dialect is None or not indexable(dialect.encoding):
+        return SheetRows(source.path, sheet)
     return RowIndex(source.path, encoding=dialect.encoding, delimiter=dialect.delimiter,
                     quotechar=dialect.quotechar, skip_lines=dialect.skip_lines, has_header=dialect.has_header)
+
+
+class SheetRows:
+    """An input the row index cannot read by bytes, read with the engine's reader into memory (an
+    Excel sheet is loaded whole by the reader anyway); the same ``build``/``read``/``rows``/``done``."""
+
+    def __init__(self, path: str | Path, sheet: str | None = None) -> None:
+        self.path, self.sheet = Path(path), sheet
+        self.rows, self.done = 0, False
+        self._chunks: list[pl.DataFrame] = []
+
+    def build(self, on_progress: Callable[[int], None] | None = None,
+              cancelled: Callable[[], bool] = lambda: False) -> None:
+        with open_source(self.path, self.sheet) as source:
+            for chunk in source.chunks(BATCH_ROWS):
+                if cancelled():
+                    return
+                self._chunks.append(chunk.select(pl.all().fill_null("")))
+                self.rows += chunk.height
+                if on_progress is not None:
+                    on_progress(self.rows)
+        self.done = True
+
+    def read(self, start: int, count: int) -> list[list[str]]:
+        out: list[list[str]] = []
+        for k in range(start // BATCH_ROWS, len(self._chunks)):
+            if len(out) >= count:
+                break
+            first = start + len(out) - k * BATCH_ROWS
+            out.extend(list(row) for row in self._chunks[k].slice(first, count - len(out)).iter_rows())
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from normdesk.engine.plan import Plan
-from normdesk.engine.results import ResultLayout, RowFilter, TypedColumn, matching_rows
+from normdesk.engine.results import ResultLayout, RowFilter, SheetRows, TypedColumn, matching_rows
 from normdesk.engine.row_index import RowIndex
 from normdesk.gui.tasks import run_task
 
@@ -52,7 +52,7 @@ class ResultsModel(QAbstractTableModel):
     before_dropped = Signal(str)  # the input no longer matches the output: why
     fixes_changed = Signal()
 
-    def __init__(self, output: RowIndex, before: RowIndex | None, layout: ResultLayout, plan: Plan,
+    def __init__(self, output: RowIndex, before: RowIndex | SheetRows | None, layout: ResultLayout, plan: Plan,
                  input_path: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.output, self.before, self.layout = output, before, layout

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from normdesk.engine import ColumnPlan, ColumnType, InputError, Plan
-from normdesk.engine.results import ResultLayout, RowFilter, export_rows, input_index, open_input
+from normdesk.engine.results import ResultLayout, RowFilter, SheetRows, export_rows, input_index, open_input
 from normdesk.engine.row_index import RowIndex
 from normdesk.engine.sniff import sniff
 from normdesk.gui.results_model import ResultsModel
@@ -45,7 +45,7 @@ class LoadedResults:
     plan: Plan
     layout: ResultLayout
     output: RowIndex
-    before: RowIndex | None
+    before: RowIndex | SheetRows | None
 
 
 def ran_plan(job: Any) -> Plan:
@@ -70,7 +70,7 @@ def load_results(job: Any) -> LoadedResults:
     index = RowIndex.of_output(output, sniff(output).delimiter)
     source = open_input(plan, job.input_path)
     layout = ResultLayout.of(plan, source, index.read_header())
-    return LoadedResults(plan, layout, index, input_index(source) if layout.typed else None)
+    return LoadedResults(plan, layout, index, input_index(source, plan.sheet) if layout.typed else None)
 
 
 class ResultsView(QDialog):
@@ -186,7 +186,7 @@ class ResultsView(QDialog):
         self.model.fixes_changed.connect(self._update_buttons)
         self.changed_box.setEnabled(loaded.before is not None)
         if loaded.before is None:
-            self.changed_box.setToolTip("Needs the input file as a CSV (it is gone, changed or a workbook)")
+            self.changed_box.setToolTip("Needs the input file (it is gone or changed)")
         self._set_enabled(True)
         self.model.start()
 
