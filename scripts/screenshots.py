@@ -291,7 +291,7 @@ def shoot_results(app, window, job_id: str, out: Path) -> None:
     from normdesk.gui.results_model import ISSUE_BRUSH
     job = window.queue.get(job_id)
     view = window.results.open(job)
-    wait(app, lambda: view.model is not None and view.model.done)
+    wait(app, lambda: view.model is not None and view.model.rowCount() == job.total_rows)
     model = view.model
     tel = next(i for i, c in enumerate(model.columns) if c.title == "phone")
     bad = next(r for r in range(model.rowCount()) if model.data(model.index(r, tel), Qt.ItemDataRole.BackgroundRole)

@@ -33,7 +33,8 @@ def opened(qtbot, job) -> ResultsView:
     view = ResultsView(job)
     qtbot.addWidget(view)
     view.show()
-    qtbot.waitUntil(lambda: view.model is not None and view.model.done and view.model.rowCount() > 0, timeout=20_000)
+    qtbot.waitUntil(lambda: view.model is not None and view.model.done
+                    and view.model.rowCount() == view.model.total_rows() > 0, timeout=20_000)
     return view
 
 
