@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Render the main window (jobs in every state, an S3 upload, a formula-cells warning), the preview
-dialog, the settings dialog (also its S3 page on a machine without a keyring) and the Open-from-S3 dialog to PNGs in docs/screenshots/, offscreen, over a throw-away data
+dialog, the settings dialog (also its S3 page on a machine without a keyring), the Open-from-S3 dialog and the results view to PNGs in docs/screenshots/, offscreen, over a throw-away data
 folder, real jobs, a local moto S3 server and a throw-away file keyring.
 
     python scripts/screenshots.py [--out docs/screenshots]
@@ -281,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             keyring.set_keyring(chosen)
         shoot_automation(app, window, tmp, args.out)
         shoot_api(app, window, args.out)
+        shoot_results(app, window, ids["completed"], args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:
@@ -346,3 +347,28 @@ def shoot_api(app, window, out: Path) -> None:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def shoot_results(app, window, job_id: str, out: Path) -> None:
+    """The results view of the completed job, at 1280x800 (a fix made) and at 1024x640 (the rows
+    with issues only)."""
+    from PySide6.QtCore import Qt
+
+    from normdesk.gui.results_model import ISSUE_BRUSH
+    job = window.queue.get(job_id)
+    view = window.results.open(job)
+    wait(app, lambda: view.model is not None and view.model.rowCount() == job.total_rows)
+    model = view.model
+    tel = next(i for i, c in enumerate(model.columns) if c.title == "phone")
+    bad = next(r for r in range(model.rowCount()) if model.data(model.index(r, tel), Qt.ItemDataRole.BackgroundRole)
+               == ISSUE_BRUSH)
+    model.fix(bad, tel, "+1 217 555 0100")
+    view.table.setCurrentIndex(model.index(bad, tel))
+    for size, name, issues in (((1280, 800), "results_view.png", False), ((1024, 640), "results_view_small.png", True)):
+        view.resize(*size)
+        view.issues_box.setChecked(issues)
+        wait(app, lambda: model.rowCount() == (job.invalid_rows if issues else job.total_rows))
+        view.table.scrollTo(model.index(min(bad, model.rowCount() - 1), tel))
+        settle(app, 0.5)
+        view.grab().save(str(out / name))
+    view.close()

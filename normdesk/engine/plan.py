@@ -49,6 +49,24 @@ class ColumnPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueOverride:
+    """One value of a typed column fixed by hand: every cell of ``column`` that reads exactly ``raw``
+    is normalized as ``replacement`` instead, or kept as is (valid, no issue) when that is None."""
+
+    column: str
+    raw: str
+    replacement: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ValueOverride:
+        if not isinstance(data, Mapping) or not isinstance(data.get("column"), str) \
+                or not isinstance(data.get("raw"), str) \
+                or not isinstance(data.get("replacement"), (str, type(None))):
+            raise InputError("a value override needs 'column' and 'raw' (text) and 'replacement' (text or null)")
+        return cls(data["column"], data["raw"], data["replacement"])
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Column types by column name (file order), plus the options of the run."""
 
@@ -60,6 +78,7 @@ class Plan:
     sheet: str | None = None  # Excel input: sheet name; None is the first sheet
     safe_formulas: bool = False  # prefix ' to untyped cells a spreadsheet would run (see formulas)
     check_mx: bool = DEFAULTS.check_mx  # emails: also look up each domain's MX (or A) records, online
+    values: tuple[ValueOverride, ...] = ()  # values fixed by hand (see ValueOverride), in the order made
 
     def typed_columns(self) -> list[tuple[str, ColumnPlan]]:
         return [(name, col) for name, col in self.columns.items() if col.type.typed]
@@ -80,6 +99,23 @@ class Plan:
         return replace(self, columns={c.name: ColumnPlan(c.type, c.part) for c in detection.columns},
                        country_column=detection.country.column or self.country_column)
 
+    def with_value(self, column: str, raw: str, replacement: str | None) -> Plan:
+        """This plan with ``raw`` in ``column`` fixed as ``replacement`` (None: keep as is); it replaces
+        an earlier override of the same value."""
+        if column not in self.columns or not self.columns[column].type.typed:
+            raise InputError(f"{column!r} is not a typed column of the plan: only typed values can be fixed")
+        kept = tuple(v for v in self.values if (v.column, v.raw) != (column, raw))
+        return replace(self, values=(*kept, ValueOverride(column, raw, replacement)))
+
+    def without_value(self, column: str, raw: str) -> Plan:
+        return replace(self, values=tuple(v for v in self.values if (v.column, v.raw) != (column, raw)))
+
+    def value_overrides(self, column: str) -> tuple[dict[str, str], set[str]]:
+        """``column``'s overrides: ``{raw: replacement}`` and the raw values kept as is."""
+        edits = {v.raw: v.replacement for v in self.values if v.column == column and v.replacement is not None}
+        keep = {v.raw for v in self.values if v.column == column and v.replacement is None}
+        return edits, keep
+
     def with_options(self, **options: Any) -> Plan:
         plan = replace(self, **options)
         plan.validate()
@@ -97,6 +133,7 @@ class Plan:
         """A saved plan applied to another file: every typed column must be there."""
         present = set(file_columns)
         missing = [name for name, _ in self.typed_columns() if name not in present]
+        missing += sorted({v.column for v in self.values} - present - set(missing))
         if missing:
             raise InputError(f"the plan names columns the file does not have: {', '.join(missing)}")
 
@@ -122,6 +159,7 @@ class Plan:
             sheet=data.get("sheet"),
             safe_formulas=bool(data.get("safe_formulas", False)),
             check_mx=bool(data.get("check_mx", False)),
+            values=tuple(ValueOverride.from_dict(v) for v in data.get("values") or ()),
         )
         plan.validate()
         return plan

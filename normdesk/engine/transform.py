@@ -77,6 +77,7 @@ class ChunkTransform:
             for key, col in plan.typed_columns()
             if key in self.labels
         }
+        self.overrides = {key: plan.value_overrides(key) for key in self.normalizers}
         self.safe_formulas = plan.safe_formulas
         self.plain = [key for key in columns if key not in self.normalizers] + [ISSUES_COLUMN]
 
@@ -96,7 +97,7 @@ class ChunkTransform:
             if norm is None:
                 out[key] = values
                 continue
-            result = norm.normalize(values, regions)
+            result = _with_overrides(norm, values, regions, *self.overrides[key])
             if self.profile:
                 _profile_typed(profiles[key], norm, result)
             out[key] = result.get_column(VALUE).rename(key)
@@ -151,6 +152,22 @@ class ChunkTransform:
             {"row": row, "column": column, "value": value, "reason": why}
             for row, value, why in picked.head(MAX_INVALID_SAMPLES).iter_rows()
         ]
+
+
+def _with_overrides(norm: Normalizer, values: pl.Series, regions: pl.Series | None,
+                    edits: dict[str, str], keep: set[str]) -> pl.DataFrame:
+    """``norm.normalize(values)`` with the plan's value overrides: an edited raw value is normalized
+    as its replacement; a value kept as is stays exactly as it was, valid, without components."""
+    result = norm.normalize(values.replace(edits) if edits else values, regions)
+    if not keep:
+        return result
+    kept = values.is_in(list(keep))
+    return result.with_columns(
+        pl.when(kept).then(pl.lit(values)).otherwise(pl.col(VALUE)).alias(VALUE),
+        *[pl.when(kept).then(None).otherwise(pl.col(c)).alias(c) for c in norm.components()],
+        pl.when(kept).then(pl.lit(Outcome.UNCHANGED, pl.UInt8)).otherwise(pl.col(OUTCOME)).alias(OUTCOME),
+        pl.when(kept).then(None).otherwise(pl.col(REASON)).alias(REASON),
+    )
 
 
 def _profile_typed(profile: ColumnProfile, norm: Normalizer, result: pl.DataFrame) -> None:

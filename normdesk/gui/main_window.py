@@ -35,6 +35,7 @@ from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, statu
 from normdesk.gui.notifier import Banner, Notifier
 from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.progress_delegate import ProgressDelegate
+from normdesk.gui.results_actions import ResultsActions
 from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
 from normdesk.gui.settings_dialog import SettingsDialog
 from normdesk.gui.window_api import WindowApi
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnHidden(JobColumn.SYNC, True)  # shown once a job has an S3 sync state
-        self.table.doubleClicked.connect(lambda _i: self.open_selected_output())
+        self.table.doubleClicked.connect(lambda _i: self.results.open_selected())
 
         self.details = JobDetails()
         self.details.open_output.connect(open_path)
@@ -193,15 +194,20 @@ class MainWindow(QMainWindow):
         self.automation_action = action("Schedules and folders…", "Ctrl+Shift+A", self.edit_automation,
                                         sp.SP_FileDialogContentsView)
         quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.results = ResultsActions(self)
         self.job_actions = (self.retry_action, self.cancel_action, self.open_output_action,
                             self.folder_action, self.remove_action)
+        self.results_actions = self.results.actions
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addActions([self.open_action, self.s3_action, self.automation_action, self.settings_action])
         file_menu.aboutToShow.connect(self._update_s3_action)
         self._update_s3_action()
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        self.menuBar().addMenu("&Jobs").addActions(list(self.job_actions))
+        jobs_menu = self.menuBar().addMenu("&Jobs")
+        jobs_menu.addActions(list(self.job_actions))
+        jobs_menu.addSeparator()
+        jobs_menu.addActions(list(self.results_actions))
         bar = QToolBar("Jobs")
         bar.setObjectName("jobs-toolbar")
         bar.setMovable(False)
@@ -227,6 +233,8 @@ class MainWindow(QMainWindow):
             return
         menu = QMenu(self)
         menu.addActions(list(self.job_actions))
+        menu.addSeparator()
+        menu.addActions(list(self.results_actions))
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def selected_jobs(self) -> list[Any]:
@@ -287,6 +295,7 @@ class MainWindow(QMainWindow):
         self.open_output_action.setEnabled("completed" in statuses)
         self.folder_action.setEnabled(bool(statuses))
         self.remove_action.setEnabled(bool(statuses - {"processing"}))
+        self.results.update(statuses)
 
     def _selection_changed(self) -> None:
         jobs = self.selected_jobs()

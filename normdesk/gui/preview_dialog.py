@@ -64,8 +64,12 @@ def output_path_for(input_path: Path, folder: str, output_format: str, taken: se
 class PreviewDialog(QDialog):
     """``jobs()`` after ``accept``: a list of (input path, output path, plan)."""
 
-    def __init__(self, paths: list[str | Path], settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, paths: list[str | Path], settings: Settings, parent: QWidget | None = None,
+                 plan: Plan | None = None) -> None:
+        """``plan``: applied once the files are read (a job's plan, for "Re-run with changes…")."""
         super().__init__(parent)
+        self._plan = plan
+        self._values = plan.values if plan is not None else ()  # value overrides: kept for the jobs
         self.setWindowTitle("Preview columns")
         self.resize(1100, 760)
         self.paths = [Path(p).resolve() for p in paths]
@@ -140,7 +144,7 @@ class PreviewDialog(QDialog):
         out = []
         fmt = self.format.currentText()
         for preview in self.previews():
-            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked())
+            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked(), values=self._values)
             for path in preview.paths:
                 out.append((path, output_path_for(path, self.folder.text().strip(), fmt, taken), plan))
         for folder in {output.parent for _, output, _ in out}:
@@ -183,6 +187,8 @@ class PreviewDialog(QDialog):
             self.tabs.addTab(label, f"⚠ {path.name}")
         self.stack.setCurrentIndex(1)
         self._set_ready(bool(groups))
+        if self._plan is not None and groups:
+            self.apply_plan(self._plan)
 
     def _add_preview(self, loaded: LoadedFile, extra: list[Path], index: int | None = None) -> FilePreview:
         preview = FilePreview(loaded, extra)
@@ -262,9 +268,15 @@ class PreviewDialog(QDialog):
         except InputError as err:
             QMessageBox.warning(self, "normdesk", str(err))
             return False
+        self.apply_plan(plan)
+        return True
+
+    def apply_plan(self, plan: Plan) -> None:
+        """A plan's columns to the current tab, its options (and value overrides) to the dialog."""
+        self._values = plan.values
+        preview = self._current_preview()
         preview.apply_plan(plan)
         preview.set_country(plan.country)
         self.accents.setChecked(plan.preserve_accents)
         self.format.setCurrentText(plan.output_format)
         self.safe_formulas.setChecked(plan.safe_formulas)
-        return True
