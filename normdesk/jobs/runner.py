@@ -130,7 +130,8 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         plan = resolve_plan(job)
         report = run_file(job.input_path, job.output_path, plan, progress=progress,
                           checkpoint=resume_point(queue, job), on_checkpoint=progress.on_checkpoint,
-                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job))
+                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job),
+                          strict=settings.load().strict_lines)
     except StopRequested:
         return queue.release(job.id, owner)
     except LeaseLost:
