@@ -269,8 +269,9 @@ class JobQueue:
         return self.cache.get(_CKPT + job_id)
 
     def live_part_paths(self) -> set[str]:
-        """Part files that jobs will resume from (pending, running, or failed with their checkpoint kept)."""
-        return {str(ckpt["part_path"]) for ckpt in self._scan(_CKPT)}
+        """Part files that jobs will resume from (pending, running, or failed with their checkpoint kept),
+        rejects part files too."""
+        return {str(path) for ckpt in self._scan(_CKPT) for path in _part_paths(ckpt)}
 
     def progress(self, job_id: str, owner: str, rows_done: int, fraction: float,
                  checkpoint: dict | None = None) -> bool:
@@ -439,10 +440,11 @@ class JobQueue:
         return job
 
     def _drop_checkpoint(self, job_id: str) -> None:
-        """Forget a job's resume point and delete the part file it names (normdesk's own file)."""
+        """Forget a job's resume point and delete the part files it names (normdesk's own files)."""
         ckpt = self.cache.get(_CKPT + job_id)
         if ckpt:
-            Path(ckpt["part_path"]).unlink(missing_ok=True)
+            for path in _part_paths(ckpt):
+                Path(path).unlink(missing_ok=True)
             self.cache.delete(_CKPT + job_id)
 
     def _save(self, old: Job | None, new: Job | None) -> None:
@@ -536,3 +538,8 @@ class JobQueue:
 def owner_token() -> str:
     """A lease owner id, unique per process start."""
     return f"{os.getpid()}-{new_job_id()}"
+
+
+def _part_paths(checkpoint: dict) -> list[str]:
+    """The part files a checkpoint names: the output's, and the rejects' once there are any."""
+    return [p for p in (checkpoint["part_path"], checkpoint.get("rejects_part")) if p]
