@@ -259,7 +259,7 @@ class _CsvStream:
             if not self.quarantine or reader.line_num - end < 2:
                 raise error from None
             # a field over the limit, over several lines: most likely a quote that never closes
-            return self._set_aside(end, str(error), self._lines_to(reader.line_num)[end - self.kept:], len(rows))
+            return self._set_aside(end, str(error), self._lines_to(reader.line_num, end), len(rows))
         finally:
             if gc_was_on:
                 gc.enable()
@@ -270,7 +270,7 @@ class _CsvStream:
         True when the reader restarted on the lines after its first."""
         if not self.quarantine:
             raise InputError(reason)
-        lines = self._lines_to(self.reader.line_num)[end - self.kept:]
+        lines = self._lines_to(self.reader.line_num, end)
         if len(lines) > 1 and (lines[-1] == _EOF or _reads_cleanly(lines[1:], self.dialect, width)):
             return self._set_aside(end, reason, lines, good)
         return self._set_aside(end, reason, ["".join(lines)], good)
@@ -279,7 +279,7 @@ class _CsvStream:
         """Is the row just read (after reader line ``end``, over 3 lines or more) a quote that
         closed in the wrong place: most lines inside it rows of ``width`` fields without quotes?
         Then it is quarantined (its first line) and the reader restarted: True."""
-        lines = self._lines_to(self.reader.line_num)[end - self.kept:]
+        lines = self._lines_to(self.reader.line_num, end)
         quote, delimiter = self.dialect.quotechar, self.dialect.delimiter
         inside = lines[1:-1]
         rows_inside = sum(quote not in line and line.count(delimiter) == width - 1 for line in inside)
@@ -305,9 +305,12 @@ class _CsvStream:
         self._restart(lines[1:], line)
         return True
 
-    def _lines_to(self, line_num: int) -> list[str]:
-        """The raw lines ``behind`` holds up to reader line ``line_num`` (since the last call)."""
-        lines = list(itertools.islice(self.behind, line_num - self.kept))
+    def _lines_to(self, line_num: int, start: int | None = None) -> list[str]:
+        """The raw lines after reader line ``start`` up to reader line ``line_num``; ``behind`` drops
+        the lines before them (in C) and the lines themselves. No ``start``: drop up to ``line_num``."""
+        skip = (line_num if start is None else start) - self.kept
+        deque(itertools.islice(self.behind, skip), maxlen=0)
+        lines = [] if start is None else list(itertools.islice(self.behind, line_num - start))
         self.kept = line_num
         return lines
 
