@@ -94,6 +94,15 @@ def test_each_kind_of_malformed_line_is_set_aside_with_its_exact_text(tmp_path):
     ]
 
 
+def test_a_too_wide_record_over_two_lines_is_set_aside_whole(tmp_path):
+    """Its second line may be a fragment of a quoted field or a row: nothing tells, so no guess."""
+    path = tmp_path / "in.csv"
+    path.write_text('a,b,c\n1,"two\nlines",x,EXTRA\n2,y,z\n', encoding="utf-8")
+    rows, rejects, _ = read(path)
+    assert rows == [["2", "y", "z"]]
+    assert [(r.line, r.reason, r.raw) for r in rejects] == [(2, WIDE.format(n=2), '1,"two\nlines",x,EXTRA')]
+
+
 def test_strict_read_still_raises_at_the_first_malformed_line(tmp_path):
     path = tmp_path / "in.csv"
     contacts(path, 50, {30: "x,y,z,EXTRA"})

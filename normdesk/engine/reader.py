@@ -19,8 +19,9 @@ Rows that do not fit the header, in a CSV:
 A malformed record raises ``InputError`` from ``chunks`` (naming its physical line, 1-based),
 unless ``quarantine`` is asked: then it becomes a ``Reject`` (line, reason, raw text exactly,
 without its line break) that ``take_rejects()`` hands over, and reading goes on. A record that
-spans several lines because a quote closed in the wrong place (or never) gives up only its first
-line when the lines after it read as good records on their own; they are read again as rows.
+spans several lines because a quote never closes, or closes in the wrong place (three lines or more,
+most lines inside it whole rows without quotes), gives up only its first line: the lines after it
+are read again as rows. Another malformed record over several lines is set aside whole.
 More than ``MAX_REJECT_SHARE`` (10%) of the first ``REJECT_WINDOW`` (10,000) records malformed is an
 ``InputError`` at once, the dialect being probably wrong; in a shorter file, when it ends: over 10%
 of its records and at least ``MIN_REJECTS``, or most of them (from two).
@@ -271,24 +272,29 @@ class _CsvStream:
         if not self.quarantine:
             raise InputError(reason)
         lines = self._lines_to(self.reader.line_num, end)
-        if len(lines) > 1 and (lines[-1] == _EOF or _reads_cleanly(lines[1:], self.dialect, width)):
+        if lines[-1] == _EOF or (self._rows_inside(lines, width) and _reads_cleanly(lines[1:], self.dialect, width)):
             return self._set_aside(end, reason, lines, good)
-        return self._set_aside(end, reason, ["".join(lines)], good)
+        return self._set_aside(end, reason, ["".join(lines)], good)  # the whole record: nothing is lost
 
     def _swallowed(self, end: int, width: int, rows: list[list[Any]]) -> bool:
         """Is the row just read (after reader line ``end``, over 3 lines or more) a quote that
-        closed in the wrong place: most lines inside it rows of ``width`` fields without quotes?
-        Then it is quarantined (its first line) and the reader restarted: True."""
+        closed in the wrong place (see ``_rows_inside``)? Then it is quarantined (its first line)
+        and the reader restarted: True."""
         lines = self._lines_to(self.reader.line_num, end)
-        quote, delimiter = self.dialect.quotechar, self.dialect.delimiter
-        inside = lines[1:-1]
-        rows_inside = sum(quote not in line and line.count(delimiter) == width - 1 for line in inside)
-        if width < 2 or 2 * rows_inside <= len(inside):
+        if not self._rows_inside(lines, width):
             return False
         rows.pop()
         first, last = self.offset + end + 1, self.offset + end + len(lines)
         return self._set_aside(end, f"the quote opened on line {first} closes on line {last}: the lines "
                                     "between read as rows", lines, len(rows))
+
+    def _rows_inside(self, lines: list[str], width: int) -> bool:
+        """Are most of the lines inside a record of 3 lines or more (its first and last aside) whole
+        rows of ``width`` fields without quotes: rows swallowed by a quote in the wrong place?"""
+        quote, delimiter = self.dialect.quotechar, self.dialect.delimiter
+        inside = lines[1:-1]
+        rows_inside = sum(quote not in line and line.count(delimiter) == width - 1 for line in inside)
+        return width >= 2 and 2 * rows_inside > len(inside) > 0
 
     def _set_aside(self, end: int, reason: str, lines: list[str], good: int) -> bool:
         """Quarantine ``lines[0]``, the record after reader line ``end``; restart the reader on
