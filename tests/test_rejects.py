@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from normdesk.engine import Checkpoint, InputError, Plan, run_file
+from normdesk.engine.quality_report import render_html
 from normdesk.engine.reader import MAX_REJECT_SHARE, REJECT_WINDOW, open_source
 from normdesk.engine.rejects import rejects_path
 from normdesk.engine.writer import PART_SUFFIX
@@ -195,7 +196,9 @@ def test_run_keeps_every_good_row_in_order_and_writes_the_rejects_file(tmp_path)
     name, note = header.index("name"), header.index("note")
     assert [[r[name], r[note]] for r in rows] == [[r[0], r[2]] for r in want["rows"]]
     assert csv_rows(tmp_path / "out.rejects.csv") == expected_rejects_file(want)
-    assert "10 malformed lines set aside in " in report.summary()
+    assert f"10 malformed lines set aside in {tmp_path / 'out.rejects.csv'}" in report.summary()
+    assert f"10 malformed lines set aside in {tmp_path / 'out.rejects.csv'}: malformed lines are not in the output" \
+        in render_html(report, src)
     assert not list(tmp_path.glob(f".*{PART_SUFFIX}"))
 
 
