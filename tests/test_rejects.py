@@ -328,3 +328,22 @@ def test_the_sweep_keeps_a_live_rejects_part_and_removes_a_dead_one(tmp_path, di
                                                 "report": {}, "rejects_part": str(live), "rejects_bytes": 1})
     assert sweep_part_files(queue) == [dead]
     assert live.exists()
+
+
+def test_an_api_upload_with_a_malformed_line_is_taken_and_completes_with_its_reject(tmp_path):
+    from api_server import Serve, make_key, upload, wait_for_job
+
+    home = tmp_path / "home"
+    key = make_key(home, "all", "read,submit,manage")
+    serve = Serve(home)
+    try:
+        src = tmp_path / "in.csv"
+        contacts(src, 30, {10: "x,y,z,EXTRA"})
+        with serve.client(key) as c:
+            taken = upload(c, src)
+            assert taken.status_code == 201 and taken.json()["totalRows"] == 30, taken.text
+            job = wait_for_job(c, taken.json()["jobId"])
+        assert job["status"] == "completed" and job["report"]["rejects"] == 1
+        assert Path(job["report"]["rejects_file"]).name.endswith(".rejects.csv")
+    finally:
+        assert serve.stop() == 0, serve.output()
