@@ -210,6 +210,14 @@ def test_strict_run_fails_at_the_first_malformed_line_and_leaves_nothing(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
+def test_a_run_on_a_mostly_malformed_file_fails_and_leaves_nothing(tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    contacts(src, 30_000, {i: f"x{i},y,z,EXTRA" for i in range(0, 30_000, 5)})
+    with pytest.raises(InputError, match="lines are malformed"):
+        run_file(src, out, PLAN, workers=0, chunk_rows=1000)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
 def test_a_clean_rerun_removes_the_rejects_file_of_the_previous_run(tmp_path):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     contacts(src, 20, {5: "a,b,c,d"})

@@ -283,7 +283,8 @@ class _CsvStream:
         lines = self._lines_to(self.reader.line_num, end)
         if not self._rows_inside(lines, width):
             return False
-        rows.pop()
+        if rows.pop()[-1] is None:  # it was counted as a short row
+            self.short_rows -= 1
         first, last = self.offset + end + 1, self.offset + end + len(lines)
         return self._set_aside(end, f"the quote opened on line {first} closes on line {last}: the lines "
                                     "between read as rows", lines, len(rows))
