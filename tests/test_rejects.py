@@ -355,3 +355,20 @@ def test_an_api_upload_with_a_malformed_line_is_taken_and_completes_with_its_rej
         assert Path(job["report"]["rejects_file"]).name.endswith(".rejects.csv")
     finally:
         assert serve.stop() == 0, serve.output()
+
+
+def test_a_checkpoint_whose_rejects_part_is_gone_is_not_resumed(tmp_path, dispatcher):
+    from normdesk.jobs.runner import resume_point
+
+    queue = dispatcher.queue
+    src = tmp_path / "in.csv"
+    contacts(src, 10, {})
+    job = queue.submit(src, plan=PLAN)
+    part, rejects_part = tmp_path / ".in.part", tmp_path / ".in.rejects.part"
+    part.write_text("x")
+    queue.claim("old")
+    queue.progress(job.id, "old", 5, 0.1, {"part_path": str(part), "rows_done": 5, "out_bytes": 1, "report": {},
+                                           "rejects_part": str(rejects_part), "rejects_bytes": 1})
+    assert resume_point(queue, job) is None  # it would fail to resume: start over instead
+    rejects_part.write_text("x")
+    assert resume_point(queue, job).rejects_part == str(rejects_part)

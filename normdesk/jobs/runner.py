@@ -113,9 +113,9 @@ def resolve_plan(job: Job) -> Plan:
 
 
 def resume_point(queue: JobQueue, job: Job) -> Checkpoint | None:
-    """The stored checkpoint, when its part file is still there."""
+    """The stored checkpoint, when its part files (the output's, the rejects' if any) are still there."""
     data = queue.checkpoint(job.id)
-    if data and Path(data["part_path"]).is_file():
+    if data and all(Path(p).is_file() for p in (data["part_path"], data.get("rejects_part")) if p):
         return Checkpoint.from_dict(data)
     return None
 
