@@ -73,6 +73,7 @@ class Settings:
     preserve_accents: bool = _setting(False)
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
+    strict_lines: bool = _setting(False)  # fail a file at its first malformed line instead of setting it aside
     # -- online email check (off unless asked: normdesk works offline) ----------------------
     check_mx: bool = _setting(False)  # look up each email domain's MX (or A) records
     dns_server: str = _setting("")  # "HOST" or "HOST:PORT"; "" uses the system's resolvers

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Render the main window (jobs in every state, an S3 upload, a formula-cells warning), the preview
-dialog, the settings dialog (also its S3 page on a machine without a keyring), the Open-from-S3 dialog and the results view to PNGs in docs/screenshots/, offscreen, over a throw-away data
+dialog, the settings dialog (also its S3 page on a machine without a keyring), the Open-from-S3 dialog, the
+results view, and malformed lines (a job with rejects, a multi-file open with unreadable files) to PNGs in
+docs/screenshots/, offscreen, over a throw-away data
 folder, real jobs, a local moto S3 server and a throw-away file keyring.
 
     python scripts/screenshots.py [--out docs/screenshots]
@@ -282,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot_automation(app, window, tmp, args.out)
         shoot_api(app, window, args.out)
         shoot_results(app, window, ids["completed"], args.out)
+        shoot_rejects(app, window, tmp, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:
@@ -343,6 +346,44 @@ def shoot_api(app, window, out: Path) -> None:
     finally:
         window.api.close()
         receiver.shutdown()
+
+
+def shoot_rejects(app, window, tmp: Path, out: Path) -> None:
+    """A job that set malformed lines aside (table and details), and a multi-file open with two
+    files it will not queue."""
+    from normdesk.gui.job_model import JobColumn
+    from normdesk.jobs import Dispatcher
+
+    folder = tmp / "rejects"
+    folder.mkdir()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[412] += "," + lines.pop(413)  # a lost line break
+    lines[230] += ",see notes"  # an extra field
+    lines.append('Zoe Quinn,"zoe@example.com,555-0100')  # a quote that never closes
+    export = folder / "crm_export_2024.csv"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    job = window.queue.submit(export)
+    dispatcher = Dispatcher(window.queue, concurrency=1, start_rate=100, workers=0)
+    dispatcher.open()
+    try:
+        while (control := dispatcher.claim()) is not None:
+            dispatcher.run(control)
+    finally:
+        dispatcher.close()
+    wait(app, lambda: window.model.row_of(job.id) is not None
+         and "rejects" in window.model.index(window.model.row_of(job.id), JobColumn.STATUS).data())
+    window.select_job(job.id)
+    window.details.stack.currentWidget().verticalScrollBar().setValue(0)
+    settle(app)
+    window.grab().save(str(out / "main_window_rejects.png"))
+    (folder / "notes.csv").write_bytes(b"")
+    (folder / "scan.csv").write_bytes(b"%PDF-1.4\x00\x01\x02" * 50)
+    dialog = window.open_files([export, folder / "notes.csv", folder / "scan.csv"])
+    dialog.resize(1100, 760)
+    wait(app, lambda: dialog.stack.currentIndex() == 1)
+    settle(app, 0.5)
+    dialog.grab().save(str(out / "preview_dialog_not_queued.png"))
+    dialog.reject()
 
 
 if __name__ == "__main__":

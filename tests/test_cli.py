@@ -95,10 +95,10 @@ def test_missing_file(tmp_path):
         ("Name,Email\nAnn,ann@x.org\nBob,bob@x.org,extra,more\n", "line 3 has 4 fields, the header has 2"),
     ],
 )
-def test_malformed_csv_fails_with_the_line(tmp_path, text, message):
+def test_malformed_csv_fails_with_the_line_when_strict(tmp_path, text, message):
     bad = tmp_path / "bad.csv"
     bad.write_text(text, encoding="utf-8")
-    result = normdesk("run", bad, "-o", tmp_path / "out.csv")
+    result = normdesk("run", bad, "-o", tmp_path / "out.csv", "--strict")  # without: quarantined (test_rejects)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.glob("out.csv*")) and not list(tmp_path.glob(".*normdesk-part"))

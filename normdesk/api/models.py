@@ -37,6 +37,7 @@ class JobOut(BaseModel):
     nextRetryAt: float | None
     report: dict[str, Any] | None
     fraction: float  # share of the input read, 0..1
+    rejects: int = 0  # malformed lines set aside in <stem>.rejects.csv beside the output
     outputStat: dict[str, Any] | None
     extra: dict[str, Any]
 

@@ -19,6 +19,7 @@ from typing import Any, AsyncIterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from normdesk import settings
 from normdesk.engine import Plan, open_source
 from normdesk.engine.errors import InputError
 from normdesk.engine.pipeline import CHUNK_ROWS
@@ -218,11 +219,12 @@ def job_plan(fields: dict[str, str]) -> Plan:
 
 
 def count_rows(path: Path, plan: Plan) -> int:
-    """Read every row once, as the job will: an ``InputError`` names what is wrong with the file."""
+    """Read every row once, as the job will (malformed lines set aside unless ``strict_lines``): an
+    ``InputError`` names what is wrong with the file; the count leaves the malformed lines out."""
     with open_source(path, plan.sheet) as source:
         if plan.columns:
             plan.check_columns(source.columns)
-        return sum(frame.height for frame in source.chunks(CHUNK_ROWS))
+        return sum(frame.height for frame in source.chunks(CHUNK_ROWS, quarantine=not settings.load().strict_lines))
 
 
 def sweep(uploads: Path, referenced: set[Path]) -> list[Path]:

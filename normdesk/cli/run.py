@@ -34,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check-mx", action="store_true", default=None,
                    help="emails: also check online that each domain takes mail (MX or A records; "
                         "default: the check_mx setting, off)")
+    p.add_argument("--strict", action="store_true", default=None,
+                   help="fail at the first malformed line instead of setting it aside in OUT's .rejects.csv "
+                        "(default: the strict_lines setting, off)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
     p.add_argument("--cluster", metavar="tcp://HOST:PORT",
                    help="run the chunks on a Dask cluster (its scheduler's address) instead of this computer")
@@ -82,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar = TerminalProgress(enabled=sys.stderr.isatty() and not args.json)
     try:
         with bar.catch_interrupt():
-            report = run_file(args.file, output, plan, progress=bar, workers=args.workers, cluster=args.cluster)
+            report = run_file(args.file, output, plan, progress=bar, workers=args.workers, cluster=args.cluster,
+                              strict=settings.load().strict_lines if args.strict is None else args.strict)
     except Cancelled:
         bar.finish()
         print("normdesk: cancelled; no output was written", file=sys.stderr)

@@ -19,7 +19,8 @@ from normdesk.engine.identity import Fingerprinter
 from normdesk.engine.parallel import ChunkRunner, default_workers
 from normdesk.engine.plan import Plan
 from normdesk.engine.progress import NoProgress, Progress, chunk_started
-from normdesk.engine.reader import Source, open_source
+from normdesk.engine.reader import Reject, Source, open_source
+from normdesk.engine.rejects import RejectsFile
 from normdesk.engine.report import ColumnReport, Report
 from normdesk.engine.transform import data_versions, output_layout
 from normdesk.engine.writer import PartWriter, finalize, new_part_path, os_error
@@ -47,6 +48,8 @@ class Checkpoint:
     input_mtime_ns: int | None = None
     input_fingerprint: str | None = None
     input_offset: int = 0
+    rejects_part: str | None = None  # the rejects part file and its length (None: no reject yet)
+    rejects_bytes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +79,7 @@ def run_file(
     chunk_rows: int = CHUNK_ROWS,
     profile: bool = True,
     cluster: str | None = None,
+    strict: bool = False,
 ) -> Report:
     """Normalize ``input_path`` into ``output_path`` as ``plan`` says; returns the report.
 
@@ -89,6 +93,9 @@ def run_file(
     ``cluster`` (a scheduler address, ``tcp://HOST:PORT``) runs the chunks on a Dask cluster instead
     of local worker processes (``workers`` is then ignored); an unreachable or mismatched cluster
     raises ``ClusterError`` before anything is written.
+
+    A malformed line is quarantined into ``<stem>.rejects.csv`` beside the output (see ``rejects``)
+    and counted in ``report.rejects``; ``strict`` fails the run at the first one instead.
     """
     started = time.monotonic()
     progress = progress or NoProgress()
@@ -102,11 +109,13 @@ def run_file(
         if input_changed:
             log.warning("%s: %s", source_path, INPUT_CHANGED)
             Path(checkpoint.part_path).unlink(missing_ok=True)
+            if checkpoint.rejects_part:
+                Path(checkpoint.rejects_part).unlink(missing_ok=True)
             checkpoint = None
         layout = output_layout(plan, source.columns, source.header)
         delimiter = source.dialect.delimiter if source.dialect and plan.output_format == "csv" else ","
         if checkpoint is None:
-            part, rows_done, resume_at = new_part_path(output), 0, None
+            part, rows_done, resume_at, rejects_at = new_part_path(output), 0, None, (None, None)
             report = Report(format=plan.output_format, columns={
                 key: ColumnReport(col.type.value, col.part)
                 for key, col in plan.typed_columns() if key in source.columns
@@ -115,6 +124,7 @@ def run_file(
         else:
             part, rows_done = Path(checkpoint.part_path), checkpoint.rows_done
             resume_at, report = checkpoint.out_bytes, Report.from_dict(checkpoint.report)
+            rejects_at = (checkpoint.rejects_part, checkpoint.rejects_bytes)
         runner = _runner(plan, source, workers, cluster, profile)
         try:
             writer = PartWriter(part, [c.header for c in layout], delimiter, resume_at)
@@ -122,34 +132,50 @@ def run_file(
             runner.close()
             raise
         try:
-            read_at: deque[tuple[float, int]] = deque()  # how far the input was read when each chunk was
-            numbered = _numbered(source.chunks(chunk_rows, rows_done), rows_done, source, read_at,
-                                 progress if isinstance(runner, ChunkRunner) and runner.workers == 0 else None)
+            rejects = RejectsFile(output, *rejects_at)
+        except BaseException:
+            runner.close()
+            writer.close()
+            raise
+        try:
+            read_at: deque[tuple[float, int, list[Reject]]] = deque()  # the input read and its rejects, per chunk
+            numbered = _numbered(source.chunks(chunk_rows, rows_done, quarantine=not strict), rows_done, source,
+                                 read_at, progress if isinstance(runner, ChunkRunner) and runner.workers == 0 else None)
             for frame, counts in _crash_evidence(runner.map(numbered), lambda: rows_done + 1):
                 writer.write(frame)
                 report.add_chunk(counts)
                 rows_done += counts.rows
-                out_bytes = writer.sync()
-                fraction, offset = read_at.popleft()
+                fraction, offset, chunk_rejects = read_at.popleft()
+                rejects.write(chunk_rejects)
+                report.rejects += len(chunk_rejects)
+                out_bytes, rejects_bytes = writer.sync(), rejects.sync()
                 if on_checkpoint is not None:
                     ident = prints.identity(offset)
                     on_checkpoint(Checkpoint(str(part), rows_done, out_bytes, report.to_dict(state=True), ident.size,
-                                             ident.mtime_ns, ident.fingerprint, ident.offset))
+                                             ident.mtime_ns, ident.fingerprint, ident.offset,
+                                             str(rejects.part) if rejects.part else None, rejects_bytes))
                 progress.update(rows_done, fraction)
                 if progress.cancelled():
                     raise Cancelled()
             writer.close()
+            tail = source.take_rejects()  # after the last row
+            rejects.write(tail)
+            report.rejects += len(tail)
             report.short_rows = source.short_rows
             finalize(part, output, plan.output_format, delimiter, [c.header for c in layout])
+            report.rejects_file = str(rejects.finish(source_path) or "")
         except (InputError, OutputError, Cancelled):
             _discard(runner, writer, part)
+            rejects.discard()
             raise
         except OSError as err:
             _discard(runner, writer, part)
+            rejects.discard()
             raise os_error(err, output) from None
         except BaseException:
             runner.close()
             writer.close()
+            rejects.close()
             raise
         runner.close()
     report.output = str(output)
@@ -171,15 +197,16 @@ def _runner(plan: Plan, source: Source, workers: int | None, cluster: str | None
 
 
 def _numbered(
-    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_at: deque[tuple[float, int]],
+    chunks: Iterator[pl.DataFrame], rows_before: int, source: Source, read_at: deque[tuple[float, int, list[Reject]]],
     in_process: Progress | None,
 ) -> Iterator[tuple[pl.DataFrame, int]]:
     """Pair each chunk with the 1-based data-row number of its first row, and note how far the
-    input had been read (progress and checkpoints follow the chunks written, not the reader ahead).
+    input had been read and its rejects (progress, checkpoints and rejects follow the chunks written,
+    not the reader ahead).
     ``in_process``: chunks are normalized in this process as they are drawn; tell it each start."""
     first = rows_before + 1
     for chunk in chunks:
-        read_at.append((source.fraction_read(), source.bytes_read()))
+        read_at.append((source.fraction_read(), source.bytes_read(), source.take_rejects()))
         if in_process is not None:
             chunk_started(in_process, first)
         yield chunk, first

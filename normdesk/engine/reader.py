@@ -10,13 +10,23 @@ Rows that do not fit the header, in a CSV:
   tabs when the file has more than one column. A line of delimiters only (",,") is a row.
 - a row with fewer fields than the header is padded with null and counted in ``short_rows``.
 - a row with more fields than the header is accepted when the extra fields are blank (the
-  trailing delimiters spreadsheets write), which are dropped; otherwise
-  ``InputError("line N has 7 fields, the header has 5")``.
+  trailing delimiters spreadsheets write), which are dropped; otherwise it is malformed:
+  "line N has 7 fields, the header has 5".
 - quoting is lenient where the intent is clear, as in Excel and pandas: text after a closing
   quote is kept (``"12"x`` reads ``12x``), a quote inside an unquoted field is literal. A quote
-  still open at the end of the file is an error naming the line where its record starts.
+  still open at the end of the file is malformed: "unterminated quoted field starting on line N".
 
-Errors found while chunking name the physical line (1-based) and are raised from ``chunks``.
+A malformed record raises ``InputError`` from ``chunks`` (naming its physical line, 1-based),
+unless ``quarantine`` is asked: then it becomes a ``Reject`` (line, reason, raw text exactly,
+without its line break) that ``take_rejects()`` hands over, and reading goes on. A record that
+spans several lines because a quote never closes, or closes in the wrong place (three lines or more,
+most lines inside it whole rows without quotes), gives up only its first line: the lines after it
+are read again as rows. Another malformed record over several lines is set aside whole.
+More than ``MAX_REJECT_SHARE`` (10%) of the first ``REJECT_WINDOW`` (10,000) records malformed is an
+``InputError`` at once, the dialect being probably wrong; in a shorter file, when it ends: over 10%
+of its records and at least ``MIN_REJECTS``, or most of them (from two).
+Clean records pay nothing for this: the raw lines are kept by an ``itertools.tee`` in C and
+dropped after each chunk; only a malformed record runs Python code.
 
 In an .xlsx sheet the first row is the header; cells read as they display (``12``, not
 ``12.0``), dates as ISO (``2021-03-04``, ``2021-03-04 05:06:07``, a time alone ``05:06:00``),
@@ -32,7 +42,9 @@ import gc
 import io
 import itertools
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from operator import itemgetter
 from os import PathLike
 from pathlib import Path
@@ -47,6 +59,18 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 FIELD_LIMIT = 64 << 20  # characters in one field; past it, "field over 64 MiB at line L"
 csv.field_size_limit(FIELD_LIMIT)  # the csv module's limit is process-wide; its default is 128 Ki
 _EOF = "\ue000normdesk-end-of-file\ue000"  # appended last line: swallowed by a quote left open
+REJECT_WINDOW = 10_000  # records: the share of malformed ones among the first so many...
+MAX_REJECT_SHARE = 0.10  # ...over which the file fails (probably read with the wrong dialect)
+MIN_REJECTS = 10  # a shorter file fails on the share from so many malformed records (or on most of them)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A malformed record, quarantined: its first physical line (1-based), why, and its text."""
+
+    line: int
+    reason: str
+    raw: str
 
 
 def unique_columns(header: list[str]) -> list[str]:
@@ -81,22 +105,31 @@ class Source:
         self.short_rows = 0
         self._fraction = 0.0
         self._bytes_read = 0
+        self._rejects: list[Reject] = []
+        self.skipped_rejects = 0  # malformed records among the rows skipped by the latest chunks()
 
     def sample(self, n: int = 1000) -> pl.DataFrame:
-        """The first ``n`` data rows (fewer when the file is shorter)."""
-        it = self._frames(max(n, 1), 0, count=False)
+        """The first ``n`` data rows (fewer when the file is shorter); malformed ones left out."""
+        it = self._frames(max(n, 1), 0, count=False, quarantine=True)
         try:
             frame = next(it, None)
         finally:
             it.close()
         return (frame if frame is not None else self._empty()).head(n)
 
-    def chunks(self, size: int = 50_000, skip_rows: int = 0) -> Iterator[pl.DataFrame]:
+    def chunks(self, size: int = 50_000, skip_rows: int = 0, quarantine: bool = False) -> Iterator[pl.DataFrame]:
         """All data rows in order, ``size`` per frame (the last may be shorter), after skipping
-        ``skip_rows`` data rows. Streaming for CSV; raises InputError at a malformed row."""
+        ``skip_rows`` data rows. Streaming for CSV; raises InputError at a malformed row, or with
+        ``quarantine`` sets it aside for ``take_rejects``."""
         if size < 1 or skip_rows < 0:
             raise ValueError("size must be >= 1 and skip_rows >= 0")
-        return self._frames(size, skip_rows, count=True)
+        return self._frames(size, skip_rows, count=True, quarantine=quarantine)
+
+    def take_rejects(self) -> list[Reject]:
+        """The malformed records met by chunks() since the last call, in file order: those of the
+        frame just yielded (and at the end, those after the last row)."""
+        rejects, self._rejects = self._rejects, []
+        return rejects
 
     def fraction_read(self) -> float:
         """Progress of the latest chunks() through the input, 0..1."""
@@ -115,7 +148,7 @@ class Source:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _frames(self, size: int, skip_rows: int, count: bool) -> Iterator[pl.DataFrame]:
+    def _frames(self, size: int, skip_rows: int, count: bool, quarantine: bool) -> Iterator[pl.DataFrame]:
         raise NotImplementedError
 
     def _empty(self) -> pl.DataFrame:
@@ -123,9 +156,10 @@ class Source:
 
 
 class _CsvStream:
-    """The file decoded for the csv module, past the preamble; knows the physical line number."""
+    """The file decoded for the csv module, past the preamble; knows the physical line number.
+    ``quarantine``: malformed records become ``rejects`` instead of raising (see the module doc)."""
 
-    def __init__(self, path: Path, dialect: Dialect) -> None:
+    def __init__(self, path: Path, dialect: Dialect, quarantine: bool = False) -> None:
         self.raw = open_input(path)
         self.size = max(1, os.fstat(self.raw.fileno()).st_size)
         self.text = io.TextIOWrapper(
@@ -133,14 +167,25 @@ class _CsvStream:
         )
         for _ in range(dialect.skip_lines):
             self.text.readline()
-        self.offset = dialect.skip_lines  # physical lines before the csv reader's first
-        self.reader = csv.reader(
-            itertools.chain(self.text, (_EOF,)),
-            delimiter=dialect.delimiter,
-            quotechar=dialect.quotechar,
-            strict=False,
-        )
+        self.dialect, self.quarantine = dialect, quarantine
+        self.lines = itertools.chain(self.text, (_EOF,))
         self.short_rows = 0
+        self.rejects: list[Reject] = []
+        self.records = 0  # good rows read so far (for the share of rejects)
+        self.rejected = 0  # malformed records so far, of which...
+        self.window_rejected = 0  # ...among the first REJECT_WINDOW records
+        self.first_reason = ""
+        self._restart((), dialect.skip_lines)
+
+    def _restart(self, replay: Iterable[str], offset: int) -> None:
+        """A new csv reader over ``replay``, then the rest of the file; ``offset``: the physical
+        lines before its first line."""
+        self.offset = offset
+        lines = itertools.chain(replay, self.lines)
+        if self.quarantine:
+            lines, self.behind = itertools.tee(lines)  # ``behind`` keeps the raw lines of the chunk
+            self.kept = 0  # lines ``behind`` has given up
+        self.reader = _reader(lines, self.dialect)
 
     def fraction(self) -> float:
         return 0.0 if self.raw.closed else min(1.0, self.raw.tell() / self.size)
@@ -164,8 +209,17 @@ class _CsvStream:
 
     def rows(self, size: int, width: int) -> list[list[Any]]:
         """Up to ``size`` data rows made exactly ``width`` wide (see the module doc)."""
-        reader = self.reader
         rows: list[list[Any]] = []
+        while self._read(rows, size, width):
+            pass
+        if self.quarantine:
+            self._lines_to(self.reader.line_num)  # release the chunk's raw lines
+        self.records += len(rows)
+        return rows
+
+    def _read(self, rows: list[list[Any]], size: int, width: int) -> bool:
+        """Append rows until ``size``; True when the reader was restarted and reading goes on."""
+        reader = self.reader
         append = rows.append
         end = reader.line_num  # last physical line of the previous record
         gc_was_on = gc.isenabled()
@@ -179,29 +233,129 @@ class _CsvStream:
                         continue  # blank line
                     if row[-1].endswith(_EOF):
                         if row == [_EOF]:
+                            self._check_share(len(rows), at_end=True)
                             break
-                        raise InputError(
-                            f"unterminated quoted field starting on line {self.offset + end + 1}"
-                        )
+                        self._malformed(end, f"unterminated quoted field starting on line {self.offset + end + 1}",
+                                        width, len(rows))
+                        return True  # its first line is quarantined, the lines after it are read again
                     if n > width:
                         if any(f.strip() for f in row[width:]):
-                            raise InputError(
-                                f"line {self.offset + end + 1} has {n} fields, the header has {width}"
-                            )
+                            if self._malformed(end, f"line {self.offset + end + 1} has {n} fields, "
+                                                    f"the header has {width}", width, len(rows)):
+                                return True
+                            end = reader.line_num
+                            continue
                         row = row[:width]
                     else:
                         self.short_rows += 1
                         row = row + [None] * (width - n)
                 append(row)
+                if reader.line_num - end > 2 and self.quarantine and self._swallowed(end, width, rows):
+                    return True
                 end = reader.line_num
                 if len(rows) >= size:
                     break
         except csv.Error as err:
-            raise _csv_error(err, self.offset + end + 1) from None
+            error = _csv_error(err, self.offset + end + 1)
+            if not self.quarantine or reader.line_num - end < 2:
+                raise error from None
+            # a field over the limit, over several lines: most likely a quote that never closes
+            return self._set_aside(end, str(error), self._lines_to(reader.line_num, end), len(rows))
         finally:
             if gc_was_on:
                 gc.enable()
-        return rows
+        return False
+
+    def _malformed(self, end: int, reason: str, width: int, good: int) -> bool:
+        """Quarantine the record after reader line ``end`` (or raise InputError when not asked to);
+        True when the reader restarted on the lines after its first."""
+        if not self.quarantine:
+            raise InputError(reason)
+        lines = self._lines_to(self.reader.line_num, end)
+        if lines[-1] == _EOF or (self._rows_inside(lines, width) and _reads_cleanly(lines[1:], self.dialect, width)):
+            return self._set_aside(end, reason, lines, good)
+        return self._set_aside(end, reason, ["".join(lines)], good)  # the whole record: nothing is lost
+
+    def _swallowed(self, end: int, width: int, rows: list[list[Any]]) -> bool:
+        """Is the row just read (after reader line ``end``, over 3 lines or more) a quote that
+        closed in the wrong place (see ``_rows_inside``)? Then it is quarantined (its first line)
+        and the reader restarted: True."""
+        lines = self._lines_to(self.reader.line_num, end)
+        if not self._rows_inside(lines, width):
+            return False
+        if rows.pop()[-1] is None:  # it was counted as a short row
+            self.short_rows -= 1
+        first, last = self.offset + end + 1, self.offset + end + len(lines)
+        return self._set_aside(end, f"the quote opened on line {first} closes on line {last}: the lines "
+                                    "between read as rows", lines, len(rows))
+
+    def _rows_inside(self, lines: list[str], width: int) -> bool:
+        """Are most of the lines inside a record of 3 lines or more (its first and last aside) whole
+        rows of ``width`` fields without quotes: rows swallowed by a quote in the wrong place?"""
+        quote, delimiter = self.dialect.quotechar, self.dialect.delimiter
+        inside = lines[1:-1]
+        rows_inside = sum(quote not in line and line.count(delimiter) == width - 1 for line in inside)
+        return width >= 2 and 2 * rows_inside > len(inside) > 0
+
+    def _set_aside(self, end: int, reason: str, lines: list[str], good: int) -> bool:
+        """Quarantine ``lines[0]``, the record after reader line ``end``; restart the reader on
+        the rest of ``lines`` (True) if there are any."""
+        line = self.offset + end + 1
+        self.rejects.append(Reject(line, reason, _without_line_break(lines[0])))
+        if self.records + good + self.rejected < REJECT_WINDOW:
+            self.window_rejected += 1
+        self.rejected += 1
+        self.first_reason = self.first_reason or reason
+        self._check_share(good)
+        if len(lines) == 1:
+            return False
+        self._restart(lines[1:], line)
+        return True
+
+    def _lines_to(self, line_num: int, start: int | None = None) -> list[str]:
+        """The raw lines after reader line ``start`` up to reader line ``line_num``; ``behind`` drops
+        the lines before them (in C) and the lines themselves. No ``start``: drop up to ``line_num``."""
+        skip = (line_num if start is None else start) - self.kept
+        deque(itertools.islice(self.behind, skip), maxlen=0)
+        lines = [] if start is None else list(itertools.islice(self.behind, line_num - start))
+        self.kept = line_num
+        return lines
+
+    def _check_share(self, good: int, at_end: bool = False) -> None:
+        """InputError when too many of the first REJECT_WINDOW records are malformed: over
+        MAX_REJECT_SHARE of them, or (``at_end`` of a shorter file) of all its records and at least
+        MIN_REJECTS, or most of them and two; ``good``: rows of this chunk not in ``records`` yet."""
+        records, bad = self.records + good + self.rejected, self.window_rejected
+        if at_end and records < REJECT_WINDOW:
+            over = bad > MAX_REJECT_SHARE * records and (bad >= MIN_REJECTS or (bad >= 2 and 2 * bad > records))
+        else:
+            over = bad > MAX_REJECT_SHARE * REJECT_WINDOW
+        if over:
+            raise InputError(
+                f"{bad:,} of the first {min(records, REJECT_WINDOW):,} lines are malformed "
+                f"(the first: {self.first_reason}): probably the wrong delimiter or quote character, "
+                "or a title line above the header")
+
+
+def _reader(lines: Iterable[str], dialect: Dialect) -> Any:
+    return csv.reader(lines, delimiter=dialect.delimiter, quotechar=dialect.quotechar, strict=False)
+
+
+def _reads_cleanly(lines: list[str], dialect: Dialect, width: int) -> bool:
+    """Do ``lines`` read as records no wider than ``width`` (blank extras aside), every quote closed?"""
+    try:
+        for row in _reader(itertools.chain(lines, () if lines[-1] == _EOF else (_EOF,)), dialect):
+            if row and row[-1].endswith(_EOF):
+                return row == [_EOF]
+            if len(row) > width and any(f.strip() for f in row[width:]):
+                return False
+    except csv.Error:
+        return False
+    return True
+
+
+def _without_line_break(line: str) -> str:
+    return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith(("\n", "\r")) else line
 
 
 def _csv_error(err: csv.Error, line: int) -> InputError:
@@ -231,9 +385,9 @@ class CsvSource(Source):
         super().__init__(path, "csv", dialect, header)
         self._streams: list[_CsvStream] = []
 
-    def _frames(self, size: int, skip_rows: int, count: bool) -> Iterator[pl.DataFrame]:
+    def _frames(self, size: int, skip_rows: int, count: bool, quarantine: bool) -> Iterator[pl.DataFrame]:
         assert self.dialect is not None
-        stream = _CsvStream(self.path, self.dialect)
+        stream = _CsvStream(self.path, self.dialect, quarantine)
         self._streams.append(stream)
         width = len(self.columns)
         try:
@@ -246,11 +400,16 @@ class CsvSource(Source):
                 if not skipped:
                     break
                 skip_rows -= skipped
+            if count:
+                self.skipped_rejects, self._rejects = len(stream.rejects), []
+            stream.rejects = []
             while True:
                 rows = stream.rows(size, width)
                 if count:
                     self.short_rows, self._fraction = stream.short_rows, stream.fraction()
                     self._bytes_read = stream.bytes_read()
+                    self._rejects += stream.rejects
+                stream.rejects = []
                 if rows:
                     yield pl.DataFrame(
                         [
@@ -301,7 +460,7 @@ class ExcelSource(Source):
         self._bytes_read = path.stat().st_size  # the workbook is read whole
         self._data = raw.slice(1).fill_null("").rename(dict(zip(raw.columns, self.columns)))
 
-    def _frames(self, size: int, skip_rows: int, count: bool) -> Iterator[pl.DataFrame]:
+    def _frames(self, size: int, skip_rows: int, count: bool, quarantine: bool) -> Iterator[pl.DataFrame]:
         data, total = self._data, self._data.height
         if count:
             self._fraction = 0.0

@@ -40,6 +40,8 @@ class Report:
     valid_rows: int = 0
     invalid_rows: int = 0
     short_rows: int = 0  # rows that had fewer fields than the header (kept, padded)
+    rejects: int = 0  # malformed lines quarantined (not in the output)...
+    rejects_file: str = ""  # ...into this file ("" when there were none)
     formula_cells: dict[str, int] = field(default_factory=dict)  # untyped cells like "=..." per column
     safe_formulas: bool = False  # those cells were prefixed with ' (Plan.safe_formulas)
     input_changed: bool = False  # a checkpoint was on another input: the run started over from row 1
@@ -85,6 +87,8 @@ class Report:
             + (f", {self.short_rows:,} short rows padded" if self.short_rows else "")
             + f"  ({self.elapsed_s:.1f} s)",
         ]
+        if self.rejects:
+            lines.append(self.rejects_line())
         if self.columns:
             width = max(len(n) for n in self.columns)
             lines.append(
@@ -105,6 +109,13 @@ class Report:
         if self.output:
             lines.append(f"output: {self.output}")
         return "\n".join(lines)
+
+    def rejects_line(self) -> str:
+        """One line on the quarantined malformed lines ("" when there are none)."""
+        if not self.rejects:
+            return ""
+        lines = "line" if self.rejects == 1 else "lines"
+        return f"{self.rejects:,} malformed {lines} set aside in {self.rejects_file or 'the rejects file'}"
 
     def formula_warning(self) -> str:
         """One line on the cells a spreadsheet would run as formulas ("" when there are none)."""

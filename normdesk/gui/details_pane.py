@@ -28,7 +28,9 @@ from normdesk.engine.quality_report import write_report
 from normdesk.engine.report import Report
 from normdesk.gui.column_chart import ColumnChart
 from normdesk.gui.profile_view import ProfileView, set_rows
-from normdesk.gui.job_model import duration_of, format_duration, status_of, sync_of, sync_sentence
+from normdesk.gui.job_model import (
+    duration_of, format_duration, rejects_sentence, status_of, status_text, sync_of, sync_sentence,
+)
 from normdesk.settings import DEFAULTS
 
 
@@ -154,6 +156,11 @@ class JobDetails(QWidget):
         buttons.addStretch(1)
 
         self.formula_note = QLabel(wordWrap=True, styleSheet=_WARNING)
+        self.rejects_note = QLabel(wordWrap=True, styleSheet=_WARNING)
+        self.rejects_button = QPushButton("Open rejects")
+        self.rejects_button.setToolTip("Open the file of malformed lines set aside (line, reason, text)")
+        self.rejects_button.clicked.connect(lambda: self.open_output.emit(self._job.report["rejects_file"]))
+        buttons.insertWidget(2, self.rejects_button)
         self.chart_title = _section("Columns")
         self.chart = ColumnChart()
         self.profile_title = _section("Column profile")
@@ -169,7 +176,7 @@ class JobDetails(QWidget):
         lay.addWidget(self.title)
         lay.addLayout(self.facts)
         lay.addLayout(buttons)
-        for widget in (self.formula_note, self.chart_title, self.chart, self.profile_title, self.profile, self.invalid_title, self.invalid_table,
+        for widget in (self.rejects_note, self.formula_note, self.chart_title, self.chart, self.profile_title, self.profile, self.invalid_title, self.invalid_table,
                        self.plan_title, self.plan_table, self.plan_options):
             lay.addWidget(widget)
         lay.addStretch(1)
@@ -197,7 +204,7 @@ class JobDetails(QWidget):
         self.title.setText(Path(job.input_path or job.input_key or "").name)
         facts = self._fact_labels
         attempts = f"  (attempt {job.attempts} of {job.max_attempts})" if job.attempts and status != "completed" else ""
-        facts["Status"].setText(status + attempts)
+        facts["Status"].setText(status_text(job) + attempts)
         self.input_label.set_path(str(job.input_path or job.input_key or ""))
         self.output_label.set_path(str(job.output_path or ""))
         total = f"{job.total_rows:,}" if job.total_rows else "?"
@@ -220,6 +227,9 @@ class JobDetails(QWidget):
         report = job.report or {}
         self.formula_note.setText(formula_sentence(report))
         self.formula_note.setVisible(bool(self.formula_note.text()))
+        self.rejects_note.setText(rejects_sentence(job) and "⚠ " + rejects_sentence(job))
+        self.rejects_note.setVisible(bool(self.rejects_note.text()))
+        self.rejects_button.setVisible(bool(report.get("rejects_file")) and Path(report["rejects_file"]).exists())
         columns = report.get("columns") or {}
         self.chart.set_columns(columns)
         for widget in (self.chart_title, self.chart):

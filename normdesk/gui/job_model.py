@@ -11,6 +11,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from normdesk.engine.rejects import rejects_path
 from normdesk.sync.state import sync_state as sync_of  # the name the window has always used
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -246,6 +247,8 @@ class JobTableModel(QAbstractTableModel):
                 return str(job.input_path) + (f"\n→ {job.output_path}" if job.output_path else "")
             if col is JobColumn.ERROR and job.error_message:
                 return job.error_message
+            if col is JobColumn.STATUS and rejects_of(job):
+                return rejects_sentence(job)
             if col is JobColumn.SYNC and sync_of(job):
                 return sync_sentence(job)
             if col is JobColumn.CREATED and timestamp(job.created_at) is not None:
@@ -284,7 +287,7 @@ class JobTableModel(QAbstractTableModel):
             status = status_of(job)
             if status == "pending" and job.attempts:
                 return f"retrying ({job.attempts}/{job.max_attempts})"
-            return status
+            return status_text(job)
         if col is JobColumn.PROGRESS:
             return progress_text(self._rows_done(job), job.total_rows, self._fraction(job))
         if col is JobColumn.VALID:
@@ -322,3 +325,24 @@ class JobSortProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
+
+
+def rejects_of(job: Any) -> int:
+    """How many malformed lines a completed job set aside (0 for other jobs)."""
+    return int(getattr(job, "rejects", 0) or 0) if status_of(job) == "completed" else 0
+
+
+def status_text(job: Any) -> str:
+    """The status word, "completed with 3 rejects" for a job that set malformed lines aside."""
+    n = rejects_of(job)
+    return f"completed with {n:,} reject{'s' if n != 1 else ''}" if n else status_of(job)
+
+
+def rejects_sentence(job: Any) -> str:
+    """Where a job's malformed lines went ("" when it has none)."""
+    n = rejects_of(job)
+    if not n:
+        return ""
+    lines = "line was" if n == 1 else "lines were"
+    return (f"{n:,} malformed {lines} set aside, with their line numbers and text, in "
+            f"{rejects_path(Path(job.output_path))}: not in the output.")

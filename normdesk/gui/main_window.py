@@ -31,7 +31,7 @@ from normdesk.gui.desktop import open_path, show_in_folder
 from normdesk.gui.details_pane import JobDetails
 from normdesk.gui.drop_zone import DropZone, choose_files, dropped_files
 from normdesk.gui.job_feed import JobFeed
-from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of, sync_of
+from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of, status_text, sync_of
 from normdesk.gui.notifier import Banner, Notifier
 from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.gui.progress_delegate import ProgressDelegate
@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         if self.isActiveWindow() or event.replayed:
             return
         job = event.job
-        text = f"{Path(job.input_path).name}: {status_of(job)}"
+        text = f"{Path(job.input_path).name}: {status_text(job)}"
         if status_of(job) == "completed":
             text += f", {job.valid_rows:,} valid rows, {job.invalid_rows:,} with issues"
         elif job.error_message:
@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
     def open_files(self, paths: Sequence[str]) -> PreviewDialog:
         """Show the preview of dropped or chosen files; queue them when the user accepts."""
         dialog = PreviewDialog(list(paths), self.settings, self)
-        dialog.accepted.connect(lambda: self.submit(dialog.jobs()))
+        dialog.accepted.connect(lambda: self.submit(dialog.jobs(), dialog.not_queued()))
         dialog.open()
         return dialog
 
@@ -357,7 +357,8 @@ class MainWindow(QMainWindow):
         self._s3_urls.update({Path(path).resolve(): url for path, url in files})
         self.open_files([path for path, _ in files])
 
-    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]]) -> list[Any]:
+    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]], not_queued: dict[Path, str] | None = None) -> list[Any]:
+        """Queue ``jobs``; the status bar names the files ``not_queued`` (unreadable) and why."""
         submitted = []
         for input_path, output_path, plan in jobs:
             try:
@@ -366,8 +367,11 @@ class MainWindow(QMainWindow):
             except InputError as err:
                 QMessageBox.warning(self, "normdesk", str(err))
         self.feed.poll()
-        if submitted:
-            self.statusBar().showMessage(f"Queued {len(submitted)} file{'s' if len(submitted) > 1 else ''}", 5000)
+        if submitted or not_queued:
+            text = f"Queued {len(submitted)} file{'s' if len(submitted) != 1 else ''}"
+            if not_queued:
+                text += "; not queued: " + "; ".join(f"{p.name} ({m})" for p, m in not_queued.items())
+            self.statusBar().showMessage(text, 15000 if not_queued else 5000)
         return submitted
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

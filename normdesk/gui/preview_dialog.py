@@ -4,6 +4,7 @@ files with the same columns (one shared plan), and the run options below."""
 from __future__ import annotations
 
 import os
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
@@ -121,7 +122,10 @@ class PreviewDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
 
+        self.not_queued_note = QLabel(wordWrap=True, visible=False,
+                                      styleSheet="color: #8a5a00; background: #fff4d6; padding: 6px;")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.not_queued_note)
         lay.addWidget(self.stack, 1)
         lay.addLayout(option_row)
         lay.addLayout(bottom)
@@ -135,6 +139,10 @@ class PreviewDialog(QDialog):
                      on_error=lambda msg, p=path: self._file_failed(p, msg), context=self)
 
     # -- results ------------------------------------------------------------------------------
+    def not_queued(self) -> dict[Path, str]:
+        """The files that cannot be read (so are not queued), with why."""
+        return dict(self._errors)
+
     def previews(self) -> list[FilePreview]:
         return [w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), FilePreview)]
 
@@ -189,6 +197,11 @@ class PreviewDialog(QDialog):
         self._set_ready(bool(groups))
         if self._plan is not None and groups:
             self.apply_plan(self._plan)
+        if self._errors:
+            self.not_queued_note.setText(not_queued_text(self._errors, len(self.paths)))
+            self.not_queued_note.setVisible(True)
+            queued = len(self.paths) - len(self._errors)
+            self.run_button.setText(f"Queue {queued} of {len(self.paths)} files" if queued else "Queue")
 
     def _add_preview(self, loaded: LoadedFile, extra: list[Path], index: int | None = None) -> FilePreview:
         preview = FilePreview(loaded, extra)
@@ -280,3 +293,11 @@ class PreviewDialog(QDialog):
         self.accents.setChecked(plan.preserve_accents)
         self.format.setCurrentText(plan.output_format)
         self.safe_formulas.setChecked(plan.safe_formulas)
+
+
+def not_queued_text(errors: dict[Path, str], total: int) -> str:
+    """The dialog's note on the files it will not queue: each name and its one-line reason."""
+    files = "file" if len(errors) == 1 else "files"
+    head = f"{len(errors)} of {total} {files} cannot be read and will not be queued:" if total > 1 else \
+        "This file cannot be read and will not be queued:"
+    return head + "".join(f"<br>• <b>{escape(p.name)}</b>: {escape(m)}" for p, m in errors.items())

@@ -50,6 +50,7 @@ class ResultsActions(QObject):
         return self.open(job) if job is not None else None
 
     def open(self, job: Any) -> ResultsView:
+        job = self.window.queue.get(job.id) or job  # with its report (the job table's jobs have none)
         view = ResultsView(job, self.window)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         view.rerun.connect(self.rerun)

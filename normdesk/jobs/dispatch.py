@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from normdesk.engine.rejects import rejects_path
 from normdesk.engine.writer import PART_SUFFIX, TEMP_DIR_SUFFIX
 from normdesk.jobs.lock import DataDirLock
 from normdesk.jobs.model import Job, Policy
@@ -52,7 +53,7 @@ def sweep_part_files(queue: JobQueue) -> list[Path]:
     by_dir: dict[Path, set[str]] = {}
     for job in queue.list():
         out = Path(job.output_path)
-        by_dir.setdefault(out.parent, set()).add(out.name)
+        by_dir.setdefault(out.parent, set()).update((out.name, rejects_path(out).name))
     for folder, names in by_dir.items():
         for part in (*folder.glob(f".*{PART_SUFFIX}"), *folder.glob(f".*{TEMP_DIR_SUFFIX}")):
             # .<output name>.<8 hex>[.final].normdesk-part, or .<output name>.<8 hex>.normdesk-tmp/

@@ -67,6 +67,7 @@ class Job:
     next_retry_at: float | None
     report: dict | None
     fraction: float = 0.0  # share of the input read, 0..1
+    rejects: int = 0  # malformed lines a completed job set aside (``<stem>.rejects.csv`` beside the output)
     output_stat: dict | None = None  # size and mtime of the output as written (retention checks it)
     extra: dict = field(default_factory=dict)  # annotations of the queue's subscribers (e.g. "sync")
     hooks_due: bool = _internal(False)  # completed, and the COMPLETED subscribers have not all returned

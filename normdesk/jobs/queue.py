@@ -291,8 +291,9 @@ class JobQueue:
         return self.cache.get(_CKPT + job_id)
 
     def live_part_paths(self) -> set[str]:
-        """Part files that jobs will resume from (pending, running, or failed with their checkpoint kept)."""
-        return {str(ckpt["part_path"]) for ckpt in self._scan(_CKPT)}
+        """Part files that jobs will resume from (pending, running, or failed with their checkpoint kept),
+        rejects part files too."""
+        return {str(path) for ckpt in self._scan(_CKPT) for path in _part_paths(ckpt)}
 
     def progress(self, job_id: str, owner: str, rows_done: int, fraction: float,
                  checkpoint: dict | None = None) -> bool:
@@ -317,7 +318,7 @@ class JobQueue:
                 job, status=JobStatus.COMPLETED, completed_at=self.clock(), error_message=None,
                 total_rows=report.get("total_rows"), processed_rows=report.get("total_rows", 0),
                 valid_rows=report.get("valid_rows", 0), invalid_rows=report.get("invalid_rows", 0),
-                report=report, fraction=1.0, output_stat=output_stat, hooks_due=True,
+                report=report, fraction=1.0, rejects=report.get("rejects", 0), output_stat=output_stat, hooks_due=True,
                 lease_owner=None, lease_expires=None,
             )
             self._drop_checkpoint(job_id)
@@ -461,10 +462,11 @@ class JobQueue:
         return job
 
     def _drop_checkpoint(self, job_id: str) -> None:
-        """Forget a job's resume point and delete the part file it names (normdesk's own file)."""
+        """Forget a job's resume point and delete the part files it names (normdesk's own files)."""
         ckpt = self.cache.get(_CKPT + job_id)
         if ckpt:
-            Path(ckpt["part_path"]).unlink(missing_ok=True)
+            for path in _part_paths(ckpt):
+                Path(path).unlink(missing_ok=True)
             self.cache.delete(_CKPT + job_id)
 
     def _save(self, old: Job | None, new: Job | None) -> None:
@@ -563,3 +565,8 @@ class JobQueue:
 def owner_token() -> str:
     """A lease owner id, unique per process start."""
     return f"{os.getpid()}-{new_job_id()}"
+
+
+def _part_paths(checkpoint: dict) -> list[str]:
+    """The part files a checkpoint names: the output's, and the rejects' once there are any."""
+    return [p for p in (checkpoint["part_path"], checkpoint.get("rejects_part")) if p]

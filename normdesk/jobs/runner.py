@@ -117,9 +117,9 @@ def resolve_plan(job: Job) -> Plan:
 
 
 def resume_point(queue: JobQueue, job: Job) -> Checkpoint | None:
-    """The stored checkpoint, when its part file is still there."""
+    """The stored checkpoint, when its part files (the output's, the rejects' if any) are still there."""
     data = queue.checkpoint(job.id)
-    if data and Path(data["part_path"]).is_file():
+    if data and all(Path(p).is_file() for p in (data["part_path"], data.get("rejects_part")) if p):
         return Checkpoint.from_dict(data)
     return None
 
@@ -134,7 +134,8 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         plan = resolve_plan(job)
         report = run_file(job.input_path, job.output_path, plan, progress=progress,
                           checkpoint=resume_point(queue, job), on_checkpoint=progress.on_checkpoint,
-                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job))
+                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job),
+                          strict=settings.load().strict_lines)
     except StopRequested:
         return queue.release(job.id, owner)
     except LeaseLost:
