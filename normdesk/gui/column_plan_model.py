@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QStyledItemDelegate, QStyleOptionComboBox, QWidget
 
+from normdesk.engine.errors import InputError
 from normdesk.engine.plan import ColumnPlan
 from normdesk.engine.types import AddressPart, ColumnType, NamePart
 
@@ -41,8 +42,19 @@ def normalized(plan: ColumnPlan) -> ColumnPlan:
 
 
 def choice_label(plan: ColumnPlan) -> str:
+    """The choice in the window's words; a part the menu does not list reads "City (address)"."""
     plan = normalized(plan)
-    return _LABELS.get(plan, plan.label())
+    if plan in _LABELS:
+        return _LABELS[plan]
+    return f"{plan.part.replace('_', ' ').capitalize()} ({plan.type.value})" if plan.part else plan.type.value.capitalize()
+
+
+def type_words(label: str) -> str:
+    """A plan's or a report's ``type[:part]`` in the window's words ("address:street" -> "Street line")."""
+    try:
+        return choice_label(ColumnPlan.parse(label))
+    except InputError:
+        return label
 
 
 class PreviewColumn(IntEnum):
