@@ -89,6 +89,7 @@ class PathLabel(QLabel):
 
 
 MAX_COLUMN_WIDTH = 120
+MAX_TABLE_HEIGHT = 320
 
 
 def _section(text: str) -> QLabel:
@@ -107,7 +108,15 @@ def _table(headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setStretchLastSection(True)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.verticalHeader().setDefaultSectionSize(22)
+    table.setWordWrap(True)  # a long reason wraps in its row instead of being cut
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().sectionResized.connect(lambda *_: _fit_height(table))
     return table
+
+
+def _fit_height(table: QTableWidget) -> None:
+    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
+    table.setFixedHeight(min(max(height, 60), MAX_TABLE_HEIGHT))
 
 
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -115,8 +124,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.resizeColumnsToContents()
     for c in range(table.columnCount() - 1):  # the last column (the reason) keeps room; the cut text is in the tooltips
         table.setColumnWidth(c, min(table.columnWidth(c), MAX_COLUMN_WIDTH))
-    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
-    table.setFixedHeight(min(max(height, 60), 240))
+    _fit_height(table)
 
 
 def _span(seconds: float) -> str:

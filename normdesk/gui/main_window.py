@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,7 +37,7 @@ from normdesk.gui.job_removal import RemovedJobs
 from normdesk.gui.notifier import Banner, Notifier
 from normdesk.gui.open_output import open_output, reveal
 from normdesk.gui.preview_dialog import PreviewDialog
-from normdesk.gui.progress_delegate import ProgressDelegate
+from normdesk.gui.progress_delegate import ProgressDelegate, progress_width
 from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
 from normdesk.gui.settings_dialog import SettingsDialog
 from normdesk.gui.stats_strip import StatsStrip
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
                            (JobColumn.PROGRESS, 140), (JobColumn.VALID, 58), (JobColumn.INVALID, 58),
                            (JobColumn.CREATED, 72), (JobColumn.DURATION, 66), (JobColumn.SYNC, 92)):
             self.table.setColumnWidth(col, width)
+        self.table.setColumnWidth(JobColumn.PROGRESS, progress_width(self.table.fontMetrics()))  # "1,000,000 / 1,000,000" whole
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnHidden(JobColumn.SYNC, True)  # shown once a job has an S3 sync state
@@ -384,9 +386,13 @@ class MainWindow(QMainWindow):
     def open_files(self, paths: Sequence[str]) -> PreviewDialog:
         """Show the preview of dropped or chosen files; queue them when the user accepts."""
         dialog = PreviewDialog(list(paths), self.settings, self)
-        dialog.accepted.connect(lambda: self.submit(dialog.jobs()))
+        dialog.accepted.connect(lambda: self._queue_preview(dialog))
         dialog.open()
         return dialog
+
+    def _queue_preview(self, dialog: PreviewDialog) -> None:
+        self.settings = save(replace(self.settings, **dialog.remembered()))
+        self.submit(dialog.jobs(), dialog.overrides())
 
     def open_from_s3(self) -> S3OpenDialog | None:
         """List the S3 bucket, download the chosen files, then preview them as dropped files."""
@@ -402,11 +408,13 @@ class MainWindow(QMainWindow):
         self._s3_urls.update({Path(path).resolve(): url for path, url in files})
         self.open_files([path for path, _ in files])
 
-    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]]) -> list[Any]:
+    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]], overrides: dict[Path, dict[str, str]] | None = None) -> list[Any]:
+        """Queue (input, output, plan)s; ``overrides`` (by input) are the preview's changed columns, kept in the job."""
         submitted = []
         for input_path, output_path, plan in jobs:
             try:
                 submitted.append(self.queue.submit(input_path, output_path, plan,
+                                                   overrides=(overrides or {}).get(input_path),
                                                    input_key=self._s3_urls.get(Path(input_path).resolve())))
             except InputError as err:
                 QMessageBox.warning(self, "normdesk", str(err))
