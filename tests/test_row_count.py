@@ -3,6 +3,7 @@
 import polars as pl
 
 from normdesk.engine.reader import open_source
+from normdesk.engine import row_count
 from normdesk.engine.row_count import RowCount, count_rows
 
 
@@ -21,12 +22,13 @@ def test_a_plain_csv_is_counted_exactly_with_or_without_a_last_line_end(tmp_path
     assert count_rows(path).words() == "12,345 rows"
 
 
-def test_quoted_line_ends_make_it_an_estimate(tmp_path):
+def test_quoted_line_ends_make_a_big_file_an_estimate_and_a_small_one_is_read(tmp_path, monkeypatch):
     path = tmp_path / "quoted.csv"
     path.write_text('name,note\n"Ada","two\nlines"\nBob,x\n', encoding="utf-8")
+    assert engine_rows(path) == 2 and count_rows(path) == RowCount(2, True)
+    monkeypatch.setattr(row_count, "EXACT_BYTES", 10)  # as if it were a big file
     count = count_rows(path)
-    assert engine_rows(path) == 2 and count == RowCount(3, False)
-    assert count.words() == "about 3 rows"
+    assert count == RowCount(3, False) and count.words() == "about 3 rows"
     assert RowCount(1_234_567, False).words() == "about 1,235,000 rows"
 
 

@@ -2,7 +2,8 @@
 
 A CSV in a byte encoding is counted by its line ends, 8 MiB at a time (a 1 GB file in about a second):
 the count is exact when no field is quoted and no line is blank, else it is "about" (a quoted field may
-hold a line end). UTF-16/32 text and workbooks are counted by reading their rows.
+hold a line end) unless the file is small enough to read its rows. UTF-16/32 text and workbooks are
+counted by reading their rows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from normdesk.engine.reader import EXCEL_SUFFIXES, open_source
 from normdesk.engine.sniff import open_input, sniff
 
 BLOCK = 8 << 20
+EXACT_BYTES = 32 << 20  # a quoted file up to this size is counted exactly, by reading its rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,4 +55,6 @@ def count_rows(path: str | PathLike[str], sheet: str | None = None) -> RowCount:
             tail, last = joined[-2:], block[-1:]
     lines = ends + (last != b"\n")
     rows = max(lines - dialect.skip_lines - int(dialect.has_header), 0)
+    if (quoted or blank) and p.stat().st_size <= EXACT_BYTES:
+        return _read_rows(p, None)
     return RowCount(rows, not quoted and not blank)

@@ -128,6 +128,7 @@ class PreviewDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.addButton("Queue", QDialogButtonBox.ButtonRole.AcceptRole)
         self.run_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)  # never the default by focus
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
@@ -252,6 +253,8 @@ class PreviewDialog(QDialog):
     def _set_ready(self, ready: bool) -> None:
         for widget in (self.run_button, self.save_plan_button, self.load_plan_button):
             widget.setEnabled(ready)
+        if ready:
+            self.run_button.setDefault(True)  # Return queues
 
     # -- options and plans --------------------------------------------------------------------
     def _options_changed(self) -> None:
