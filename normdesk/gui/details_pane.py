@@ -239,6 +239,8 @@ class JobDetails(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
+        bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)  # the pane never cuts its text
+        self.setMinimumWidth(max(body.minimumSizeHint().width(), self.chart.sizeHint().width()) + bar + 4)
 
     def job_id(self) -> str | None:
         return None if self._job is None else self._job.id
