@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import polars as pl  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QDesktopServices, QFontMetrics, QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 from test_gui_window import (  # noqa: E402,F401 - queue is a fixture
@@ -236,6 +236,17 @@ def test_edit_menu_select_all_copy_and_find(qtbot, window, queue, tmp_path):
     qtbot.keyClicks(window.find_field, "MA")
     assert sorted(window.proxy.index(r, JobColumn.FILE).data() for r in range(window.proxy.rowCount())) == \
         ["march.csv", "may.csv"]
+
+
+def test_copy_in_the_details_pane_copies_its_cells(qtbot, window, queue, tmp_path):
+    completed_job(qtbot, window, queue, write_csv(tmp_path / "a.csv"))
+    table = window.details.invalid_table
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    table.selectRow(0)
+    window.copy_action.trigger()
+    cells = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert QGuiApplication.clipboard().text() == "\t".join(cells) + "\n" and "@-sign" in cells[-1]
 
 
 def test_about_names_the_versions_and_the_data_folder(home):

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLineEdit,
     QMainWindow,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from normdesk.engine import InputError, Plan
 from normdesk.gui.details_pane import JobDetails
 from normdesk.gui.about import show_about
+from normdesk.gui.clipboard import selection_text
 from normdesk.gui.drop_zone import DropZone, choose_files, dropped_files
 from normdesk.gui.job_feed import JobFeed
 from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of, sync_of
@@ -292,7 +294,13 @@ class MainWindow(QMainWindow):
         self.undo_action.setText(self.removed.undo_text())
 
     def copy_selected(self) -> None:
-        """The selected jobs as tab-separated lines (file, status, rows, valid, invalid, output) on the clipboard."""
+        """The selected jobs as tab-separated lines (file, status, rows, valid, invalid, output) on the
+        clipboard; in another table of the window (the details pane's), its selected cells."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractItemView) and focus is not self.table:
+            if text := selection_text(focus):
+                QGuiApplication.clipboard().setText(text)
+            return
         columns = (JobColumn.FILE, JobColumn.STATUS, JobColumn.PROGRESS, JobColumn.VALID, JobColumn.INVALID)
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         lines = ["\t".join([*(self.proxy.headerData(c, Qt.Orientation.Horizontal) for c in columns), "Output"])]
