@@ -311,7 +311,7 @@ class JobDetails(QWidget):
         note = ""
         if not chosen:  # the columns were detected when the job ran: the report has the result
             chosen = {name: f"{c['type']}:{c['part']}" if c.get("part") else c["type"] for name, c in columns.items()}
-            note = "Columns detected when the job ran. "
+            note = "Columns detected when the job ran. " if chosen else "Columns are detected when the job runs. "
         overrides = dict(plan.get("overrides") or {})
         chosen.update(overrides)
         _fill(self.plan_table, [[name, type_words(label) + (" — your choice" if name in overrides else "")]

@@ -312,6 +312,6 @@ class FilePreview(QWidget):
             [OUTCOME_COLORS.get(Outcome(o)) for *_, o, _ in rows],
         )
         self.after_view.resizeColumnsToContents()
-        cap = max(min(MAX_VALUE_WIDTH, self.after_view.viewport().width() // 4), 80)
+        cap = max(min(MAX_VALUE_WIDTH, self.after_view.viewport().width() // 3), 120)
         for column in range(self.after_model.columnCount() - 1):  # the note keeps the room left
             self.after_view.setColumnWidth(column, min(self.after_view.columnWidth(column), cap))
