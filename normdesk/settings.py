@@ -74,6 +74,9 @@ class Settings:
     output_folder: str = _setting("")  # "" writes the output beside the input
     output_format: str = _setting("csv", _output_format)
     strict_lines: bool = _setting(False)  # fail a file at its first malformed line instead of setting it aside
+    # -- what the window's preview remembers from the last files queued ("": the defaults above) --
+    last_output_folder: str = _setting("")
+    last_output_format: str = _setting("", _output_format)
     # -- online email check (off unless asked: normdesk works offline) ----------------------
     check_mx: bool = _setting(False)  # look up each email domain's MX (or A) records
     dns_server: str = _setting("")  # "HOST" or "HOST:PORT"; "" uses the system's resolvers

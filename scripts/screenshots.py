@@ -5,7 +5,10 @@ results view, and malformed lines (a job with rejects, a multi-file open with un
 docs/screenshots/, offscreen, over a throw-away data
 folder, real jobs, a local moto S3 server and a throw-away file keyring.
 
-    python scripts/screenshots.py [--out docs/screenshots]
+    python scripts/screenshots.py [--out docs/screenshots] [--size 1280x800]
+
+``--size`` is the main window's size (dialogs fit inside it); a size other than 1280x800 adds
+``_<size>`` to each file name, e.g. ``main_window_jobs_1024x640.png``.
 """
 
 from __future__ import annotations
@@ -151,10 +154,84 @@ def shoot_profile_charts(app, window, out: Path) -> None:
     window.grab().save(str(out / "main_window_profile_charts.png"))
 
 
+DEFAULT_SIZE = "1280x800"
+
+
+def install_size(width: int, height: int, suffix: str) -> None:
+    """Every grab of a window or dialog: at the chosen size (a dialog no larger than the window), saved
+    with ``suffix`` before .png."""
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
+
+    grab = QWidget.grab
+
+    def sized_grab(widget, *args):
+        if isinstance(widget, QMainWindow):
+            widget.resize(width, height)
+        elif isinstance(widget, QDialog) and not isinstance(widget, QMessageBox):
+            widget.resize(min(widget.width(), width - 80), min(widget.height(), height - 60))
+        for _ in range(5):
+            QApplication.processEvents()
+        return grab(widget, *args)
+
+    save = QPixmap.save
+
+    def suffixed_save(pixmap, name, *args):
+        path = Path(name)
+        return save(pixmap, str(path.with_name(path.stem + suffix + path.suffix)), *args)
+
+    from PySide6.QtWidgets import QApplication
+
+    QWidget.grab = sized_grab
+    QPixmap.save = suffixed_save
+
+
+def shoot_workbench(app, window, ids: dict, out: Path) -> None:
+    """Issue 11's window: the finished banner over the table, Open output without a program, the
+    question before removing a job with an output, About, and the plan in the user's words."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    window.select_job(ids["completed"])
+    window.notifier.tray = None
+    window.notifier.notify("normdesk: job finished", "customers_march.csv: completed, 1,000 valid rows, 3 with issues")
+    settle(app)
+    window.grab().save(str(out / "main_window_banner.png"))
+    window.banner.hide()
+    window.details.scroll.ensureWidgetVisible(window.details.plan_table)
+    settle(app)
+    window.grab().save(str(out / "main_window_plan.png"))
+    window.details.scroll.verticalScrollBar().setValue(0)
+    box = window.open_output(window.queue.get(ids["completed"]).output_path) or window.output_problem
+    settle(app)
+    box.grab().save(str(out / "open_output_no_program.png"))
+    box.reject()
+    about = window.about_action.trigger() or next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+    settle(app)
+    about.grab().save(str(out / "about.png"))
+    about.reject()
+
+    def shoot_question():
+        question = next((b for b in window.findChildren(QMessageBox) if b.isVisible()), None)
+        if question is None:
+            QTimer.singleShot(50, shoot_question)
+            return
+        settle(app)
+        question.grab().save(str(out / "remove_job_question.png"))
+        question.button(QMessageBox.StandardButton.Cancel).click()
+
+    window.select_job(ids["completed"])
+    QTimer.singleShot(50, shoot_question)
+    window.remove_selected()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--size", default=DEFAULT_SIZE, help="the window's WIDTHxHEIGHT (default %(default)s)")
     args = parser.parse_args(argv)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    install_size(width, height, "" if args.size == DEFAULT_SIZE else f"_{args.size}")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     tmp = Path(tempfile.mkdtemp(prefix="normdesk-shots-"))
     os.environ["NORMDESK_HOME"] = str(tmp / "home")
@@ -285,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot_api(app, window, args.out)
         shoot_results(app, window, ids["completed"], args.out)
         shoot_rejects(app, window, tmp, args.out)
+        shoot_workbench(app, window, ids, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:

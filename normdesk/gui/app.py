@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import Any, Sequence
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -22,6 +22,8 @@ from normdesk.settings import load_saved
 from normdesk.workers import WorkerPool
 
 log = logging.getLogger(__name__)
+
+TASKS_GRACE_MS = 3000  # background tasks (reading the queue, counting rows) may end before the queue closes
 
 
 def app_icon() -> QIcon:
@@ -97,4 +99,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.exec()
     finally:
         pool.stop()
+        QThreadPool.globalInstance().waitForDone(TASKS_GRACE_MS)  # a snapshot being read: before the queue closes
         queue.close()

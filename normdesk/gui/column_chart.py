@@ -1,4 +1,6 @@
-"""A small chart: one stacked bar per column (already clean / normalized / with a warning / invalid / empty)."""
+"""A small chart: one stacked bar per column (already clean / normalized / with a warning / invalid / empty).
+When the column labels do not fit beside the bars (a narrow pane, long headers), each label goes on a
+line of its own above its bar, so that no label is cut."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any, Mapping
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from normdesk.gui.column_plan_model import type_words
 
 SEGMENTS = (
     ("unchanged", "already clean", QColor("#86efac")),
@@ -28,17 +32,27 @@ class ColumnChart(QWidget):
 
     def set_columns(self, columns: Mapping[str, Mapping[str, Any]]) -> None:
         self._columns = list(columns.items())
-        self.updateGeometry()
+        self.setFixedHeight(self._height(self.width() if self.width() > 100 else 360))
         self.update()
+
+    def stacked(self, width: int | None = None) -> bool:
+        """Whether the labels go above their bars (they would be cut beside them)."""
+        fm = self.fontMetrics()
+        width = self.width() if width is None else width
+        return bool(self._columns) and max(fm.horizontalAdvance(self._label(n, c)) for n, c in self._columns) + 12 > width // 3
+
+    def _row_h(self, width: int | None = None) -> int:
+        return ROW_H + (self.fontMetrics().height() if self.stacked(width) else 0)
 
     def sizeHint(self) -> QSize:
         """As tall as the current width needs (a narrow chart wraps its labels)."""
         return QSize(360, self._height(self.width() if self.width() > 100 else 360))
 
     def resizeEvent(self, event) -> None:
-        if self._height(event.size().width()) != event.size().height():
-            self.updateGeometry()  # the layout asks sizeHint again, for this width
         super().resizeEvent(event)
+        needed = self._height(event.size().width())
+        if needed != event.size().height():
+            self.setFixedHeight(needed)  # as tall as this width needs (labels above bars, a wrapped legend)
 
     def _legend(self, width: int) -> list[tuple[float, float, str, QColor]]:
         """(x, y, label, colour) of the outcomes some column has (all four when none has any), wrapped to ``width``."""
@@ -58,7 +72,7 @@ class ColumnChart(QWidget):
         return self._legend(width)[-1][1] + LEGEND_ROW - 2
 
     def _height(self, width: int) -> int:
-        return int(self._legend_h(width) + ROW_H * max(len(self._columns), 1) + 4)
+        return int(self._legend_h(width) + self._row_h(width) * max(len(self._columns), 1) + 4)
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
@@ -71,13 +85,19 @@ class ColumnChart(QWidget):
         legend_h = self._legend_h(self.width())
         if not self._columns:
             return
-        label_w = min(max(fm.horizontalAdvance(self._label(n, c)) for n, c in self._columns) + 12, self.width() // 3)
+        stacked, row_h = self.stacked(), self._row_h()
+        label_w = 0 if stacked else max(fm.horizontalAdvance(self._label(n, c)) for n, c in self._columns) + 12
         bar_w = max(self.width() - label_w - 78, 40)
         for i, (name, col) in enumerate(self._columns):
-            top = legend_h + i * ROW_H
+            top = legend_h + i * row_h
             p.setPen(self.palette().text().color())
-            text = fm.elidedText(self._label(name, col), Qt.TextElideMode.ElideRight, label_w - 8)
-            p.drawText(QRectF(0, top, label_w - 8, ROW_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+            if stacked:  # the label on its own line (cut in its middle only when wider than the chart)
+                text = fm.elidedText(self._label(name, col), Qt.TextElideMode.ElideMiddle, self.width())
+                p.drawText(QRectF(0, top, self.width(), fm.height()), Qt.AlignmentFlag.AlignLeft, text)
+                top += fm.height()
+            else:
+                p.drawText(QRectF(0, top, label_w - 8, ROW_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                           self._label(name, col))
             counts = [int(col.get(key, 0) or 0) for key, _, _ in SEGMENTS]
             total = sum(counts)
             bar = QRectF(label_w, top + (ROW_H - BAR_H) / 2, bar_w, BAR_H)
@@ -101,13 +121,13 @@ class ColumnChart(QWidget):
     @staticmethod
     def _label(name: str, col: Mapping[str, Any]) -> str:
         kind = f"{col.get('type')}:{col['part']}" if col.get("part") else str(col.get("type", ""))
-        return f"{name} ({kind})" if kind else name
+        return f"{name} ({type_words(kind).lower()})" if kind else name
 
     def event(self, event: QEvent) -> bool:
         """Tool tip: the exact counts of the bar under the mouse."""
         if event.type() == QEvent.Type.ToolTip:
             legend_h = self._legend_h(self.width())
-            row = int((event.pos().y() - legend_h) // ROW_H)
+            row = int((event.pos().y() - legend_h) // self._row_h())
             if 0 <= row < len(self._columns) and event.pos().y() >= legend_h:
                 name, col = self._columns[row]
                 counts = ", ".join(f"{label} {int(col.get(key, 0) or 0):,}" for key, label, _ in SEGMENTS)

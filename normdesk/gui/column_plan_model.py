@@ -6,6 +6,7 @@ bold and can be reset. The choice is edited through ``TypeDelegate`` (a combo bo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Sequence
@@ -14,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QStyledItemDelegate, QStyleOptionComboBox, QWidget
 
+from normdesk.engine.errors import InputError
 from normdesk.engine.plan import ColumnPlan
 from normdesk.engine.types import AddressPart, ColumnType, NamePart
 
@@ -41,8 +43,19 @@ def normalized(plan: ColumnPlan) -> ColumnPlan:
 
 
 def choice_label(plan: ColumnPlan) -> str:
+    """The choice in the window's words; a part the menu does not list reads "City (address)"."""
     plan = normalized(plan)
-    return _LABELS.get(plan, plan.label())
+    if plan in _LABELS:
+        return _LABELS[plan]
+    return f"{plan.part.replace('_', ' ').capitalize()} ({plan.type.value})" if plan.part else plan.type.value.capitalize()
+
+
+def type_words(label: str) -> str:
+    """A plan's or a report's ``type[:part]`` in the window's words ("address:street" -> "Street line")."""
+    try:
+        return choice_label(ColumnPlan.parse(label))
+    except InputError:
+        return label
 
 
 class PreviewColumn(IntEnum):
@@ -60,6 +73,22 @@ HEADERS = {
     PreviewColumn.EVIDENCE: "Evidence",
     PreviewColumn.USE_AS: "Use as",
 }
+
+
+_SHARE = re.compile(r"^(\d+)% of ")
+
+
+def confidence_words(detected: ColumnPlan, confidence: float, evidence: str) -> tuple[str, str]:
+    """The Confidence cell and its tool tip, in step with the evidence beside it: "—" for a column left
+    as is (no type to be sure of), the share of values that fit, "+ header" when the header agrees."""
+    if not detected.type.typed:
+        return "—", "No contact type fits this column, so it is left as is."
+    share = _SHARE.match(evidence)
+    if share is None:
+        return f"{confidence:.0%}", f"Detection score {confidence:.0%}."
+    header = "; header '" in evidence and "but the content disagrees" not in evidence
+    tip = f"{share.group(1)}% of the sampled values fit" + ("; the header agrees" if header else "")
+    return share.group(1) + "%" + (" + header" if header else ""), f"{tip}. Detection score {confidence:.0%}."
 
 
 @dataclass(slots=True)
@@ -144,7 +173,7 @@ class ColumnPlanModel(QAbstractTableModel):
             if col is PreviewColumn.DETECTED:
                 return choice_label(r.detected)
             if col is PreviewColumn.CONFIDENCE:
-                return f"{r.confidence:.0%}"
+                return confidence_words(r.detected, r.confidence, r.evidence)[0]
             if col is PreviewColumn.EVIDENCE:
                 return r.evidence
             return choice_label(r.choice)
@@ -158,6 +187,9 @@ class ColumnPlanModel(QAbstractTableModel):
             return QBrush(QColor("#b45309"))
         if role == Qt.ItemDataRole.ToolTipRole:  # every cell: the whole evidence, which the table cuts
             evidence = f"{r.header}: {r.evidence}" if r.evidence else None
+            if col is PreviewColumn.CONFIDENCE:
+                tip = confidence_words(r.detected, r.confidence, r.evidence)[1]
+                return f"{tip}\n{evidence}" if evidence else tip
             if col is PreviewColumn.USE_AS and r.changed:
                 changed = f"Changed from the detected “{choice_label(r.detected)}”: Reset to go back"
                 return f"{changed}\n{evidence}" if evidence else changed

@@ -9,10 +9,16 @@ from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 
 
-def open_path(path: str | Path) -> bool:
-    """Open with the user's default application; False when the file is gone."""
+def launch(path: str | Path) -> str:
+    """Open with the user's default application: "" when it opened, else why not, in one line
+    (the file is gone, or the desktop has no program for its type)."""
     path = Path(path)
-    return path.exists() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    if not path.exists():
+        return f"The output is not there any more: {path}"
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        return ""
+    kind = f"{path.suffix.lower()} files" if path.suffix else "this file"
+    return f"No program is set to open {kind} on this computer"
 
 
 def show_in_folder(path: str | Path) -> bool:

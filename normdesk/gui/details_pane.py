@@ -3,10 +3,12 @@ open buttons and "Export report..." (the HTML quality report)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -27,11 +29,12 @@ from normdesk.engine.errors import NormdeskError
 from normdesk.engine.quality_report import write_report
 from normdesk.engine.report import Report
 from normdesk.gui.column_chart import ColumnChart
+from normdesk.gui.column_plan_model import type_words
 from normdesk.gui.profile_view import ProfileView, set_rows
 from normdesk.gui.job_model import (
     duration_of, format_duration, rejects_sentence, status_of, status_text, sync_of, sync_sentence,
 )
-from normdesk.settings import DEFAULTS
+from normdesk.settings import DEFAULTS, Settings
 
 
 _WARNING = "color: #8a5a00; background: #fff4d6; padding: 6px;"
@@ -53,8 +56,20 @@ def formula_sentence(report: dict) -> str:
             "\"Protect against spreadsheet formulas\".")
 
 
+def fit_path(path: str, fm: QFontMetrics, width: int) -> str:
+    """``path`` in ``width`` pixels: the folder is cut in its middle first, so that the file name stays
+    whole; only a name too long by itself is cut (in its middle) too."""
+    if fm.horizontalAdvance(path) <= width:
+        return path
+    folder, name = os.path.split(path)
+    room = width - fm.horizontalAdvance(os.sep + name)
+    if folder and room >= fm.horizontalAdvance("…" * 3):
+        return fm.elidedText(folder, Qt.TextElideMode.ElideMiddle, room) + os.sep + name
+    return fm.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+
+
 class PathLabel(QLabel):
-    """A path that fits its width: elided in the middle, the whole path in the tool tip."""
+    """A path that fits its width (``fit_path``), the whole path in the tool tip."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,10 +87,11 @@ class PathLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._path, Qt.TextElideMode.ElideMiddle, max(self.width(), 40)))
+        self.setText(fit_path(self._path, self.fontMetrics(), max(self.width(), 40)))
 
 
 MAX_COLUMN_WIDTH = 120
+MAX_TABLE_HEIGHT = 320
 
 
 def _section(text: str) -> QLabel:
@@ -94,7 +110,15 @@ def _table(headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setStretchLastSection(True)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.verticalHeader().setDefaultSectionSize(22)
+    table.setWordWrap(True)  # a long reason wraps in its row instead of being cut
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().sectionResized.connect(lambda *_: _fit_height(table))
     return table
+
+
+def _fit_height(table: QTableWidget) -> None:
+    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
+    table.setFixedHeight(min(max(height, 60), MAX_TABLE_HEIGHT))
 
 
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -102,8 +126,40 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.resizeColumnsToContents()
     for c in range(table.columnCount() - 1):  # the last column (the reason) keeps room; the cut text is in the tooltips
         table.setColumnWidth(c, min(table.columnWidth(c), MAX_COLUMN_WIDTH))
-    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
-    table.setFixedHeight(min(max(height, 60), 240))
+    _fit_height(table)
+
+
+def _span(seconds: float) -> str:
+    hours = seconds / 3600
+    if hours < 48:
+        return f"{hours:g} hour{'s' if hours != 1 else ''}"
+    days = hours / 24
+    return f"{days:g} day{'s' if days != 1 else ''}"
+
+
+def status_sentence(job: Any) -> str:
+    """"failed", "failed after 3 attempts", "pending (attempt 2 of 3 next)": the attempt counter only
+    where it says something (a job that will be tried again, or one that was tried more than once)."""
+    status = status_of(job)
+    if status == "completed":
+        return status_text(job)  # "completed with 3 rejects"
+    if status == "pending" and job.attempts:
+        return f"waiting to retry (attempt {job.attempts + 1} of {job.max_attempts} next)"
+    if status == "processing" and job.attempts > 1:
+        return f"processing (attempt {job.attempts} of {job.max_attempts})"
+    if status == "failed" and job.attempts > 1:
+        return f"failed after {job.attempts} attempts"
+    return status
+
+
+def rows_sentence(job: Any) -> str:
+    """What is known of the rows: "1,000 of 1,000 — ...", "312,000 read", or "—" when none were read."""
+    status, done = status_of(job), job.processed_rows or 0
+    if status == "completed":
+        return f"{job.total_rows or done:,} — {job.valid_rows or 0:,} valid, {job.invalid_rows or 0:,} with issues"
+    if job.total_rows:
+        return f"{done:,} of {job.total_rows:,}"
+    return f"{done:,} read" if done else "—"
 
 
 class JobDetails(QWidget):
@@ -116,6 +172,8 @@ class JobDetails(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._job: Any = None
+        self._retention: dict[str, str] = {}  # status -> what retention will do to such a job
+        self._shown_id: str | None = None
         self.stack = QStackedWidget()
         empty = QLabel("Select a job to see its report.")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -131,7 +189,7 @@ class JobDetails(QWidget):
         self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._fact_labels: dict[str, QLabel] = {}
         self.input_label, self.output_label = PathLabel(), PathLabel()
-        for key in ("Status", "Input", "Output", "Rows", "Duration", "Error", "Sync"):
+        for key in ("Status", "Input", "Output", "Rows", "Duration", "Error", "Sync", "Kept"):
             value = {"Input": self.input_label, "Output": self.output_label}.get(key) or QLabel()
             if key not in ("Input", "Output"):
                 value.setWordWrap(True)
@@ -180,7 +238,7 @@ class JobDetails(QWidget):
                        self.plan_title, self.plan_table, self.plan_options):
             lay.addWidget(widget)
         lay.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -190,28 +248,42 @@ class JobDetails(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
+        bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)  # the pane never cuts its text
+        self.setMinimumWidth(max(body.minimumSizeHint().width(), self.chart.sizeHint().width()) + bar + 4)
 
     def job_id(self) -> str | None:
         return None if self._job is None else self._job.id
+
+    def set_retention(self, settings: Settings) -> None:
+        """Say plainly what retention will do to a finished job and its output (Settings -> Retention)."""
+        output = ("and its output file is deleted with it (if unchanged)" if settings.delete_outputs
+                  else "its output file stays: normdesk never deletes it")
+        self._retention = {
+            "completed": f"In this list for {_span(settings.keep_completed_hours * 3600)} after it ended; {output}.",
+            "failed": f"In this list for {_span(settings.keep_failed_days * 86400)} after it ended.",
+            "cancelled": f"In this list for {_span(settings.keep_failed_days * 86400)} after it ended.",
+        }
+        if self._job is not None:
+            self.show_job(self._job)
 
     def show_job(self, job: Any | None) -> None:
         self._job = job
         if job is None:
             self.stack.setCurrentIndex(0)
             return
+        if job.id != self._shown_id:  # another job: from its top
+            self.scroll.verticalScrollBar().setValue(0)
+        self._shown_id = job.id
         self.stack.setCurrentIndex(1)
         status = status_of(job)
         self.title.setText(Path(job.input_path or job.input_key or "").name)
         facts = self._fact_labels
-        attempts = f"  (attempt {job.attempts} of {job.max_attempts})" if job.attempts and status != "completed" else ""
-        facts["Status"].setText(status_text(job) + attempts)
+        facts["Status"].setText(status_sentence(job))
         self.input_label.set_path(str(job.input_path or job.input_key or ""))
         self.output_label.set_path(str(job.output_path or ""))
-        total = f"{job.total_rows:,}" if job.total_rows else "?"
-        rows = f"{job.processed_rows or 0:,} of {total}"
-        if status == "completed":
-            rows += f" — {job.valid_rows or 0:,} valid, {job.invalid_rows or 0:,} with issues"
-        facts["Rows"].setText(rows)
+        facts["Rows"].setText(rows_sentence(job))
+        facts["Kept"].setText(self._retention.get(status, ""))
+        self.facts.setRowVisible(facts["Kept"], status in self._retention)
         facts["Duration"].setText(format_duration(duration_of(job)) or "—")
         facts["Error"].setText(job.error_message or "—")
         sync = sync_of(job)
@@ -247,14 +319,25 @@ class JobDetails(QWidget):
             widget.setVisible(bool(samples))
 
         plan = job.config or {}
-        rows = [[name, label] for name, label in (plan.get("columns") or {}).items()]
+        chosen = dict(plan.get("columns") or {})
         note = ""
-        if not rows:  # the columns were detected when the job ran: the report has the result
-            rows = [[name, f"{c['type']}:{c['part']}" if c.get("part") else c["type"]] for name, c in columns.items()]
-            note = "Columns detected when the job ran. "
-        rows += [[name, f"{label} (override)"] for name, label in (plan.get("overrides") or {}).items()]
-        _fill(self.plan_table, rows)
-        self.plan_table.setVisible(bool(rows))
+        if not chosen:  # the columns were detected when the job ran: the report has the result
+            chosen = {name: f"{c['type']}:{c['part']}" if c.get("part") else c["type"] for name, c in columns.items()}
+            note = "Columns detected when the job ran. " if chosen else "Columns are detected when the job runs. "
+        overrides = dict(plan.get("overrides") or {})
+        chosen.update(overrides)
+        _fill(self.plan_table, [[name, type_words(label) + (" — your choice" if name in overrides else "")]
+                                for name, label in chosen.items()])
+        for row, name in enumerate(chosen):
+            if name in overrides:
+                item = self.plan_table.item(row, 1)
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+                item.setToolTip(f"{name}: set in the preview, instead of the detected type")
+        if overrides:
+            note += "Bold: changed in the preview. "
+        self.plan_table.setVisible(bool(chosen))
         self.plan_options.setText(
             note + (f"Sheet {plan['sheet']} · " if plan.get("sheet") else "") + f"Country {plan.get('country', DEFAULTS.country)} · accents "
             f"{'kept' if plan.get('preserve_accents') else 'folded'} · output {plan.get('output_format', 'csv')}"

@@ -32,6 +32,7 @@ from normdesk.engine import FileDetection, Plan, open_source, plan_from_detectio
 from normdesk.engine.detect import detect_sample
 from normdesk.engine.files import detected_country
 from normdesk.engine.normalize import NormalizeOptions, make_normalizer
+from normdesk.engine.row_count import RowCount, count_rows
 from normdesk.engine.types import Outcome
 from normdesk.gui.country_combo import CountryCombo
 from normdesk.gui.column_plan_model import CHOICE_ROLE, ColumnPlanModel, PreviewColumn, TypeDelegate, choice_label
@@ -43,6 +44,7 @@ from normdesk.settings import DEFAULTS
 SAMPLE_ROWS = 1000  # read for detection
 SHOWN_ROWS = 200  # shown in the sample table
 BEFORE_AFTER_VALUES = 40  # distinct values shown before -> after
+MAX_VALUE_WIDTH = 220  # pixels of a before, after or parts cell (the whole value is in its tool tip)
 
 OUTCOME_COLORS = {Outcome.INVALID: "#b91c1c", Outcome.UNCHANGED: "#6b7280"}
 
@@ -149,6 +151,8 @@ class FilePreview(QWidget):
         self.reset_button = QPushButton("Reset to detected")
         self.reset_button.setToolTip("Use the detected type again for the selected column")
         self.reset_all_button = QPushButton("Reset all")
+        for button in (self.reset_button, self.reset_all_button):  # Return queues (the dialog's default button)
+            button.setAutoDefault(False)
         self.reset_button.clicked.connect(self._reset_selected)
         self.reset_all_button.clicked.connect(lambda: self.columns_model.reset())
 
@@ -160,14 +164,20 @@ class FilePreview(QWidget):
         self.after_view.verticalHeader().setVisible(False)
         self.after_view.verticalHeader().setDefaultSectionSize(22)
         self.after_view.horizontalHeader().setStretchLastSection(True)
-        self.after_view.setWordWrap(False)
+        self.after_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.after_view.setWordWrap(True)  # the note (the reason a value is invalid) wraps, never cut
 
-        note = QLabel(
+        self.note = note = QLabel(
             f"Same columns in {len(self.paths)} files: this plan applies to all of them." if len(self.paths) > 1
-            else f"First {min(loaded.sample.height, SHOWN_ROWS):,} rows of {loaded.path.name}"
+            else f"First {min(loaded.sample.height, SHOWN_ROWS):,} rows of {loaded.path.name} · counting its rows…"
         )
         note.setStyleSheet("color: #5f6368;")
+        note.setWordWrap(True)
         note.setToolTip("\n".join(str(p) for p in self.paths))
+        self.row_count: RowCount | None = None
+        if len(self.paths) == 1:
+            run_task(count_rows, loaded.path, loaded.sheet, on_done=self._counted,
+                     on_error=lambda msg: self._counted(None), context=self)
 
         top = QWidget()
         top_lay = QVBoxLayout(top)
@@ -287,6 +297,11 @@ class FilePreview(QWidget):
             text = "your default: the data shows no country"
         self.country_note.setText(text)
 
+    def _counted(self, count: RowCount | None) -> None:
+        self.row_count = count
+        shown = f"First {min(self.file.sample.height, SHOWN_ROWS):,} rows of {self.file.path.name}"
+        self.note.setText(shown + (f" · {count.words()} in all" if count is not None else ""))
+
     # -- before -> after ----------------------------------------------------------------------
     def _reset_selected(self) -> None:
         row = self.selected_row()
@@ -345,3 +360,6 @@ class FilePreview(QWidget):
             [OUTCOME_COLORS.get(Outcome(o)) for *_, o, _ in rows],
         )
         self.after_view.resizeColumnsToContents()
+        cap = max(min(MAX_VALUE_WIDTH, self.after_view.viewport().width() // 3), 120)
+        for column in range(self.after_model.columnCount() - 1):  # the note keeps the room left
+            self.after_view.setColumnWidth(column, min(self.after_view.columnWidth(column), cap))

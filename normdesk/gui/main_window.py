@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -27,14 +30,17 @@ from PySide6.QtWidgets import (
 )
 
 from normdesk.engine import InputError, Plan
-from normdesk.gui.desktop import open_path, show_in_folder
 from normdesk.gui.details_pane import JobDetails
+from normdesk.gui.about import show_about
+from normdesk.gui.clipboard import selection_text
 from normdesk.gui.drop_zone import DropZone, choose_files, dropped_files
 from normdesk.gui.job_feed import JobFeed
 from normdesk.gui.job_model import JobColumn, JobSortProxy, JobTableModel, status_of, status_text, sync_of
+from normdesk.gui.job_removal import RemovedJobs
 from normdesk.gui.notifier import Banner, Notifier
+from normdesk.gui.open_output import open_output, reveal
 from normdesk.gui.preview_dialog import PreviewDialog
-from normdesk.gui.progress_delegate import ProgressDelegate
+from normdesk.gui.progress_delegate import ProgressDelegate, progress_width
 from normdesk.gui.results_actions import ResultsActions
 from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
 from normdesk.gui.settings_dialog import SettingsDialog
@@ -77,6 +83,7 @@ class MainWindow(QMainWindow):
         self._stats: Any = None
         self._s3_urls: dict[Path, str] = {}  # downloaded file -> the s3:// URL it came from
         self._automation_store: Any = None
+        self.output_problem: QMessageBox | None = None  # the box of the last output that would not open
 
         self.model = JobTableModel(self)
         self.proxy = JobSortProxy(self)
@@ -99,18 +106,22 @@ class MainWindow(QMainWindow):
                            (JobColumn.PROGRESS, 140), (JobColumn.VALID, 58), (JobColumn.INVALID, 58),
                            (JobColumn.CREATED, 72), (JobColumn.DURATION, 66), (JobColumn.SYNC, 92)):
             self.table.setColumnWidth(col, width)
+        self.table.setColumnWidth(JobColumn.PROGRESS, progress_width(self.table.fontMetrics()))  # "1,000,000 / 1,000,000" whole
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnHidden(JobColumn.SYNC, True)  # shown once a job has an S3 sync state
         self.table.doubleClicked.connect(lambda _i: self.results.open_selected())
 
         self.details = JobDetails()
-        self.details.open_output.connect(open_path)
-        self.details.show_folder.connect(show_in_folder)
+        self.details.set_retention(self.settings)
+        self.details.open_output.connect(self.open_output)
+        self.details.show_folder.connect(lambda path: reveal(path, self.say))
         self.details.retry_upload.connect(self.retry_upload)
 
+        self.removed = RemovedJobs(queue, self)
         self._build_actions()
-        self.banner = Banner()
+        central = QWidget()
+        self.banner = Banner(central)  # floats over the top: the job table never moves under the pointer
         self.notifier = Notifier(self.banner, self.windowIcon() if not self.windowIcon().isNull()
                                  else self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
 
@@ -132,10 +143,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty_zone)
         self.pages.addWidget(jobs_page)
-        central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(8, 8, 8, 4)
-        lay.addWidget(self.banner)
         lay.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
@@ -195,6 +204,20 @@ class MainWindow(QMainWindow):
                                         sp.SP_FileDialogContentsView)
         quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close)
         self.results = ResultsActions(self)
+        self.undo_action = action("Undo", QKeySequence.StandardKey.Undo, self.undo_remove)
+        self.copy_action = action("Copy", QKeySequence.StandardKey.Copy, self.copy_selected)
+        self.select_all_action = action("Select all", QKeySequence.StandardKey.SelectAll, self.table.selectAll)
+        self.find_action = action("Find…", QKeySequence.StandardKey.Find, self.find)
+        self.about_action = action("About normdesk", "F1", lambda: show_about(self, self.queue.home))
+        self.removed.changed.connect(self._update_undo)
+        self._update_undo()
+        self.find_field = QLineEdit()
+        self.find_field.setPlaceholderText("Find jobs by file name")
+        self.find_field.setClearButtonEnabled(True)
+        self.find_field.setMaximumWidth(240)
+        self.find_field.textChanged.connect(self.proxy.setFilterFixedString)
+        self.proxy.setFilterKeyColumn(JobColumn.FILE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.job_actions = (self.retry_action, self.cancel_action, self.open_output_action,
                             self.folder_action, self.remove_action)
         self.results_actions = self.results.actions
@@ -204,10 +227,15 @@ class MainWindow(QMainWindow):
         self._update_s3_action()
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.copy_action, self.select_all_action, self.find_action])
         jobs_menu = self.menuBar().addMenu("&Jobs")
         jobs_menu.addActions(list(self.job_actions))
         jobs_menu.addSeparator()
         jobs_menu.addActions(list(self.results_actions))
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
         bar = QToolBar("Jobs")
         bar.setObjectName("jobs-toolbar")
         bar.setMovable(False)
@@ -219,6 +247,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        bar.addWidget(self.find_field)
         bar.addAction(self.automation_action)
         bar.addAction(self.settings_action)
         self.addToolBar(bar)
@@ -263,17 +292,59 @@ class MainWindow(QMainWindow):
         self._for_selected(("pending", "processing"), lambda job: cancel(job.id))
 
     def remove_selected(self) -> None:
-        self._for_selected(FINISHED + ("pending",), lambda job: self.queue.remove(job.id))
+        """Remove the selected jobs that are not running (asking first when one has an output); Undo puts them back."""
+        jobs = [j for j in self.selected_jobs() if status_of(j) in FINISHED + ("pending",)]
+        for error in self.removed.remove(jobs, self):
+            self.say(error)
+        self.feed.poll()
+
+    def undo_remove(self) -> None:
+        restored = self.removed.undo()
+        self.feed.poll(force=True)
+        if restored:
+            self.say(f"Put back {len(restored)} job{'s' if len(restored) > 1 else ''}")
+
+    def _update_undo(self) -> None:
+        self.undo_action.setEnabled(self.removed.can_undo())
+        self.undo_action.setText(self.removed.undo_text())
+
+    def copy_selected(self) -> None:
+        """The selected jobs as tab-separated lines (file, status, rows, valid, invalid, output) on the
+        clipboard; in another table of the window (the details pane's), its selected cells."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractItemView) and focus is not self.table:
+            if text := selection_text(focus):
+                QGuiApplication.clipboard().setText(text)
+            return
+        columns = (JobColumn.FILE, JobColumn.STATUS, JobColumn.PROGRESS, JobColumn.VALID, JobColumn.INVALID)
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        lines = ["\t".join([*(self.proxy.headerData(c, Qt.Orientation.Horizontal) for c in columns), "Output"])]
+        for row in rows:
+            job = self.model.job(self.proxy.mapToSource(self.proxy.index(row, 0)).row())
+            lines.append("\t".join([*(self.proxy.index(row, c).data() or "" for c in columns), job.output_path or ""]))
+        if rows:
+            QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+
+    def find(self) -> None:
+        self.find_field.setFocus()
+        self.find_field.selectAll()
+
+    def say(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def open_output(self, path: str) -> None:
+        """Open an output; when it cannot be, a box says why and offers "Show in folder" and "Copy path"."""
+        self.output_problem = open_output(self, path, self.say)
 
     def open_selected_output(self) -> None:
         jobs = [j for j in self.selected_jobs() if status_of(j) == "completed"]
-        if jobs and not open_path(jobs[0].output_path):
-            self.statusBar().showMessage(f"The output is not there any more: {jobs[0].output_path}", 8000)
+        if jobs:
+            self.open_output(jobs[0].output_path)
 
     def show_selected_folder(self) -> None:
         jobs = [j for j in self.selected_jobs() if j.output_path]
         if jobs:
-            show_in_folder(jobs[0].output_path)
+            reveal(jobs[0].output_path, self.say)
 
     def retry_upload(self, job_id: str) -> None:
         """Upload the job's files again now, off the GUI thread."""
@@ -339,9 +410,13 @@ class MainWindow(QMainWindow):
     def open_files(self, paths: Sequence[str]) -> PreviewDialog:
         """Show the preview of dropped or chosen files; queue them when the user accepts."""
         dialog = PreviewDialog(list(paths), self.settings, self)
-        dialog.accepted.connect(lambda: self.submit(dialog.jobs(), dialog.not_queued()))
+        dialog.accepted.connect(lambda: self._queue_preview(dialog))
         dialog.open()
         return dialog
+
+    def _queue_preview(self, dialog: PreviewDialog) -> None:
+        self.settings = save(replace(self.settings, **dialog.remembered()))
+        self.submit(dialog.jobs(), dialog.overrides(), dialog.not_queued())
 
     def open_from_s3(self) -> S3OpenDialog | None:
         """List the S3 bucket, download the chosen files, then preview them as dropped files."""
@@ -357,12 +432,15 @@ class MainWindow(QMainWindow):
         self._s3_urls.update({Path(path).resolve(): url for path, url in files})
         self.open_files([path for path, _ in files])
 
-    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]], not_queued: dict[Path, str] | None = None) -> list[Any]:
-        """Queue ``jobs``; the status bar names the files ``not_queued`` (unreadable) and why."""
+    def submit(self, jobs: Sequence[tuple[Path, Path, Plan]], overrides: dict[Path, dict[str, str]] | None = None,
+               not_queued: dict[Path, str] | None = None) -> list[Any]:
+        """Queue (input, output, plan)s; ``overrides`` (by input) are the preview's changed columns, kept in
+        the job; the status bar names the files ``not_queued`` (unreadable) and why."""
         submitted = []
         for input_path, output_path, plan in jobs:
             try:
                 submitted.append(self.queue.submit(input_path, output_path, plan,
+                                                   overrides=(overrides or {}).get(input_path),
                                                    input_key=self._s3_urls.get(Path(input_path).resolve())))
             except InputError as err:
                 QMessageBox.warning(self, "normdesk", str(err))
@@ -398,6 +476,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         self.settings = save(settings)
         self.api.apply(self.settings)
+        self.details.set_retention(self.settings)
         if self.pool is not None:
             self.pool.apply_settings(self.settings)
         else:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from normdesk.engine import InputError, Plan
+from normdesk.engine.reader import EXCEL_SUFFIXES
 from normdesk.gui.run_options import RunOptionWidgets
 from normdesk.resources import sample_file
 from normdesk.gui.file_preview import FilePreview, LoadedFile, load_preview
@@ -62,6 +63,20 @@ def output_path_for(input_path: Path, folder: str, output_format: str, taken: se
     return candidate
 
 
+def initial_format(paths: list[Path], settings: Settings) -> str:
+    """Excel inputs give Excel output; other files the format last queued, else the default one."""
+    if paths and all(p.suffix.lower() in EXCEL_SUFFIXES for p in paths):
+        return "xlsx"
+    return settings.last_output_format or settings.output_format
+
+
+def app_managed_folder(paths: list[Path]) -> str:
+    """Documents/normdesk when no input may have its output beside it (the bundled sample, an S3
+    download), so that the field shows where the outputs go; else "" (beside each input)."""
+    cannot = [p for p in paths if _app_managed(p) or not os.access(p.parent, os.W_OK)]
+    return str(documents_folder()) if paths and len(cannot) == len(paths) else ""
+
+
 class PreviewDialog(QDialog):
     """``jobs()`` after ``accept``: a list of (input path, output path, plan)."""
 
@@ -88,6 +103,9 @@ class PreviewDialog(QDialog):
         self.options = RunOptionWidgets(settings, self, "Output folder")
         self.country, self.accents = self.options.country, self.options.accents
         self.format, self.folder = self.options.format, self.options.folder
+        self._initial_format = initial_format(self.paths, settings)
+        self.format.setCurrentText(self._initial_format)
+        self.folder.setText(settings.last_output_folder or settings.output_folder or app_managed_folder(self.paths))
         self.safe_formulas = self.options.formulas_box()
         folder_row = self.options.folder_row()
 
@@ -109,11 +127,14 @@ class PreviewDialog(QDialog):
 
         self.save_plan_button = QPushButton("Save plan…")
         self.load_plan_button = QPushButton("Load plan…")
+        for button in (self.save_plan_button, self.load_plan_button):  # Return queues, whatever has the focus
+            button.setAutoDefault(False)
         self.save_plan_button.clicked.connect(self._save_plan)
         self.load_plan_button.clicked.connect(self._load_plan)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.addButton("Queue", QDialogButtonBox.ButtonRole.AcceptRole)
         self.run_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)  # never the default by focus
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
@@ -158,6 +179,19 @@ class PreviewDialog(QDialog):
         for folder in {output.parent for _, output, _ in out}:
             folder.mkdir(parents=True, exist_ok=True)
         return out
+
+    def overrides(self) -> dict[Path, dict[str, str]]:
+        """Each input's column choices changed from the detection (the job keeps them, marked)."""
+        return {path: preview.columns_model.overrides() for preview in self.previews() for path in preview.paths}
+
+    def remembered(self) -> dict[str, str]:
+        """What the next preview starts with: this folder, and this format unless it was only the
+        automatic "Excel in, Excel out"."""
+        fmt = self.format.currentText()
+        keep = {"last_output_folder": self.folder.text().strip()}
+        if not (fmt == "xlsx" and self._initial_format == "xlsx"):
+            keep["last_output_format"] = fmt
+        return keep
 
     def accept(self) -> None:
         try:
@@ -239,6 +273,8 @@ class PreviewDialog(QDialog):
     def _set_ready(self, ready: bool) -> None:
         for widget in (self.run_button, self.save_plan_button, self.load_plan_button):
             widget.setEnabled(ready)
+        if ready:
+            self.run_button.setDefault(True)  # Return queues
 
     # -- options and plans --------------------------------------------------------------------
     def _options_changed(self) -> None:

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem
 
 from normdesk.gui.job_model import FRACTION_ROLE
+
+
+WIDEST = "10,000,000 / 10,000,000"
+
+
+def progress_width(fm: QFontMetrics) -> int:
+    """Room for the widest text a bar shows of a 10-million-row file, inside the bar's frame."""
+    return fm.horizontalAdvance(WIDEST) + 24
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -30,4 +39,4 @@ class ProgressDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
-        return QSize(max(hint.width(), 170), hint.height())
+        return QSize(max(hint.width(), progress_width(option.fontMetrics)), hint.height())

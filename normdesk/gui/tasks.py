@@ -67,11 +67,20 @@ class Task(QRunnable):
         try:
             result = self.fn(*self.args)
         except NormdeskError as err:
-            self.relay.failed.emit(str(err))
+            self._emit("failed", str(err))
         except Exception as err:  # noqa: BLE001 - shown to the user as one line, never a traceback
-            self.relay.failed.emit(f"{type(err).__name__}: {err}")
+            self._emit("failed", f"{type(err).__name__}: {err}")
         else:
-            self.relay.done.emit(result)
+            self._emit("done", result)
+
+    def _emit(self, signal: str, value: Any) -> None:
+        """Hand over, unless the application ended meanwhile and took the relay with it: then no one
+        is left to tell (quitting with a task running must not print a traceback)."""
+        try:
+            if shiboken6.isValid(self.relay):
+                getattr(self.relay, signal).emit(value)
+        except RuntimeError:  # deleted between the check and the emit
+            pass
 
 
 def run_task(

@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     CANCELLED = "job.cancelled"
     RELEASED = "job.released"  # back to pending: a graceful stop or a recovered crash
     REMOVED = "job.removed"
+    RESTORED = "job.restored"  # a removed job put back (the window's Undo)
 
     @property
     def final(self) -> bool:

@@ -203,6 +203,19 @@ class JobQueue:
         self._publish(EventKind.REMOVED, job)
         return True
 
+    def restore(self, job: Job) -> Job:
+        """Put back a job that ``remove`` forgot, as it was then (the window's Undo). A job removed while
+        pending is due again and starts from its first row (its resume point went with it)."""
+        if job.status is JobStatus.PROCESSING:
+            raise InputError(f"job {job.id} was running: only a removed job can be restored")
+        with self.cache.transact():
+            if self.get(job.id) is not None:
+                raise InputError(f"job {job.id} is in the queue already")
+            new = replace(job, processed_rows=0) if job.status is JobStatus.PENDING else job
+            self._save(None, new)
+        self._publish(EventKind.RESTORED, new)
+        return new
+
     def annotate(self, job_id: str, **extra: Any) -> Job:
         """Merge ``extra`` into ``job.extra`` (a value of None removes the key): where the queue's
         subscribers (S3 sync...) keep their own state about a job."""

@@ -111,8 +111,10 @@ def resolve_plan(job: Job) -> Plan:
             skip = ColumnPlan(ColumnType.UNKNOWN)
             plan = plan.with_options(columns={k: c if c.type == job.type else skip for k, c in plan.columns.items()})
     elif overrides:
-        with open_source(job.input_path, plan.sheet) as source:
-            known = source.columns
+        known = list(plan.columns)
+        if not set(overrides) <= set(known):  # a column the plan does not name: is it in the file?
+            with open_source(job.input_path, plan.sheet) as source:
+                known = source.columns
     return plan.with_overrides(overrides, known) if overrides else plan
 
 
