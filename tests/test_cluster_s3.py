@@ -58,11 +58,19 @@ def contacts_text(times: int = 3) -> str:
     return lines[0] + "".join(lines[1:] * times)
 
 
-@pytest.fixture
-def contacts(tmp_path) -> Path:
-    path = tmp_path / "contacts.csv"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The sample three times over (3,000 rows), its plan, and its local run's bytes and report."""
+    folder = tmp_path_factory.mktemp("reference")
+    path = folder / "contacts.csv"
     path.write_text(contacts_text(), encoding="utf-8")
-    return path
+    plan, report = local_run(path, folder / "local.csv")
+    return path, plan, (folder / "local.csv").read_bytes(), report
+
+
+@pytest.fixture
+def contacts(reference) -> Path:
+    return reference[0]
 
 
 def put(bucket_name: str, moto_url: str, key: str, path: Path) -> str:
@@ -133,9 +141,9 @@ def cluster_run(url_or_path, out, plan, cluster, **options):
             source.close()
 
 
-def test_workers_read_their_ranges_and_the_output_is_the_local_runs(cluster, bucket, moto_url, contacts, tmp_path,
-                                                                     small_ranges):
-    plan, local = local_run(contacts, tmp_path / "local.csv")
+def test_workers_read_their_ranges_and_the_output_is_the_local_runs(cluster, bucket, moto_url, contacts, reference,
+                                                                     tmp_path, small_ranges):
+    _, plan, expected, local = reference
     url = put(bucket, moto_url, "in/contacts.csv", contacts)
     source = S3Input(url)
     try:
@@ -146,12 +154,12 @@ def test_workers_read_their_ranges_and_the_output_is_the_local_runs(cluster, buc
                                 progress=progress, notice=notices.append)
     finally:
         source.close()
-    assert (tmp_path / "cluster.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    assert (tmp_path / "cluster.csv").read_bytes() == expected
     assert same_counts(local, remote) and remote.total_rows == 3000 and notices == []
     assert remote.invalid_samples == local.invalid_samples  # row numbers follow the whole file
     fractions = [f for _, f in progress.updates]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cluster.csv", "contacts.csv", "home", "local.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cluster.csv", "home"]
 
 
 def test_quoted_fields_with_delimiters_and_quotes_split_cleanly(cluster, bucket, moto_url, tmp_path, small_ranges):
@@ -169,7 +177,8 @@ def test_quoted_fields_with_delimiters_and_quotes_split_cleanly(cluster, bucket,
     assert same_counts(local, remote)
 
 
-@pytest.mark.parametrize("at_row", [10, 2500], ids=["in-the-sample", "past-the-sample"])
+@pytest.mark.parametrize("at_row", [pytest.param(10, marks=pytest.mark.soak), 2500],
+                         ids=["in-the-sample", "past-the-sample"])
 def test_line_breaks_in_quoted_fields_fall_back_to_client_reading_and_say_so(
         cluster, bucket, moto_url, tmp_path, small_ranges, at_row):
     lines = contacts_text().splitlines(keepends=True)
@@ -190,43 +199,44 @@ def test_line_breaks_in_quoted_fields_fall_back_to_client_reading_and_say_so(
 def test_ranges_cover_every_line_once_for_any_cut(tmp_path):
     data = contacts_text(1).encode("utf-8")
     start = data.index(b"\n") + 1
-    for block in (1, 7, 100, 4096, len(data)):
+    for block in (13, 100, 4096, len(data)):
         got = b"".join(engine_ranges.whole_lines(lambda lo, hi: data[lo:hi], lo, hi, len(data), start)
                        for lo, hi in engine_ranges.block_bounds(start, len(data), block))
         assert got == data[start:], block
 
 
-@pytest.mark.parametrize("min_part", [5 << 20, 100_000], ids=["one-part", "copied-and-joined-parts"])
-def test_an_s3_output_is_one_object_with_the_local_bytes(cluster, bucket, moto_url, contacts, tmp_path, small_ranges,
+@pytest.mark.parametrize("min_part", [pytest.param(5 << 20, marks=pytest.mark.soak), 100_000],
+                         ids=["one-part", "copied-and-joined-parts"])
+def test_an_s3_output_is_one_object_with_the_local_bytes(cluster, bucket, moto_url, contacts, reference, small_ranges,
                                                          monkeypatch, min_part):
     import moto.s3.models
 
     monkeypatch.setattr(s3_parts, "MIN_PART_BYTES", min_part)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", min_part)  # the server enforces the same
-    plan, local = local_run(contacts, tmp_path / "local.csv")
+    _, plan, expected, local = reference
     url = put(bucket, moto_url, "in/contacts.csv", contacts)
     remote = cluster_run(url, f"s3://{bucket}/out/clean.csv", plan, cluster)
-    assert body(bucket, moto_url, "out/clean.csv") == (tmp_path / "local.csv").read_bytes()
+    assert body(bucket, moto_url, "out/clean.csv") == expected
     assert same_counts(local, remote)
     assert keys(bucket, moto_url) == ["in/contacts.csv", "out/clean.csv"] and uploads(bucket, moto_url) == []
 
 
-def test_parts_and_a_manifest_replace_the_previous_run_whole(cluster, bucket, moto_url, contacts, tmp_path):
-    plan, _ = local_run(contacts, tmp_path / "local.csv")
+def test_parts_and_a_manifest_replace_the_previous_run_whole(cluster, bucket, moto_url, contacts, reference):
+    _, plan, expected, _ = reference
     for _ in range(2):  # the second run's manifest replaces the first, whose parts then go
         cluster_run(contacts, f"s3://{bucket}/out/clean", plan, cluster, s3_output="parts")
     manifest = json.loads(body(bucket, moto_url, "out/clean/manifest.json"))
     parts = [part["key"] for part in manifest["parts"]]
-    assert b"".join(body(bucket, moto_url, k) for k in parts) == (tmp_path / "local.csv").read_bytes()
+    assert b"".join(body(bucket, moto_url, k) for k in parts) == expected
     assert manifest["rows"] == 3000 and sum(p["rows"] for p in manifest["parts"]) == 3000
     assert len(parts) == 12 and all(k.rsplit("/", 1)[1] == f"part-{i:05d}.csv" for i, k in enumerate(parts))
     assert keys(bucket, moto_url) == sorted(["out/clean/manifest.json", *parts])
 
 
-@pytest.mark.parametrize("mode", ["object", "parts"])
-def test_a_cancelled_run_leaves_no_object_and_no_upload(cluster, bucket, moto_url, contacts, tmp_path, small_ranges,
+@pytest.mark.parametrize("mode", ["object", pytest.param("parts", marks=pytest.mark.soak)])
+def test_a_cancelled_run_leaves_no_object_and_no_upload(cluster, bucket, moto_url, contacts, reference, small_ranges,
                                                         mode):
-    plan, _ = local_run(contacts, tmp_path / "local.csv")
+    plan = reference[1]
     url = put(bucket, moto_url, "in/contacts.csv", contacts)
     with pytest.raises(Cancelled):
         cluster_run(url, f"s3://{bucket}/out/clean.csv", plan, cluster, s3_output=mode,
@@ -235,27 +245,27 @@ def test_a_cancelled_run_leaves_no_object_and_no_upload(cluster, bucket, moto_ur
     assert uploads(bucket, moto_url) == []
 
 
-def test_a_failed_commit_leaves_nothing(cluster, bucket, moto_url, contacts, tmp_path, monkeypatch):
+def test_a_failed_commit_leaves_nothing(cluster, bucket, moto_url, contacts, reference, monkeypatch):
     """S3 refuses the multipart upload (a non-last part under its minimum): no object, no upload, no part."""
     import moto.s3.models
 
     monkeypatch.setattr(s3_parts, "MIN_PART_BYTES", 1)  # normdesk believes any part size will do
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 5 << 20)
-    plan, _ = local_run(contacts, tmp_path / "local.csv")
+    plan = reference[1]
     with pytest.raises(Exception, match="S3 refused the request"):
         cluster_run(contacts, f"s3://{bucket}/out/clean.csv", plan, cluster)
     assert keys(bucket, moto_url) == [] and uploads(bucket, moto_url) == []
 
 
-def test_a_worker_killed_mid_run_is_survived(cluster, bucket, moto_url, contacts, tmp_path, small_ranges):
-    plan, _ = local_run(contacts, tmp_path / "local.csv")
+def test_a_worker_killed_mid_run_is_survived(cluster, bucket, moto_url, contacts, reference, small_ranges):
+    _, plan, expected, _ = reference
     url = put(bucket, moto_url, "in/contacts.csv", contacts)
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=60)
         victim = sorted(client.run(os.getpid).values())[0]
         cluster_run(url, f"s3://{bucket}/out/clean.csv", plan, cluster,
                     progress=Steps(act=lambda: os.kill(victim, signal.SIGKILL)))
-        assert body(bucket, moto_url, "out/clean.csv") == (tmp_path / "local.csv").read_bytes()
+        assert body(bucket, moto_url, "out/clean.csv") == expected
         with pytest.raises(ProcessLookupError):
             os.kill(victim, 0)
         client.wait_for_workers(2, timeout=60)
