@@ -205,9 +205,13 @@ def _run(source: S3Input | str | Path, output: str | Path, plan: Plan, cluster: 
             key: ColumnReport(col.type.value, col.part) for key, col in plan.typed_columns() if key in columns
         }, safe_formulas=plan.safe_formulas, data_versions=data_versions(plan, columns))
         runner = ClusterRunner(cluster, plan, columns, header, profile=profile)
-        target = _Target(output, s3_output, runner.run_id, [c.header for c in layout], delimiter)
         try:
-            stop = STOP_EVENT.format(runner.run_id)
+            target = _Target(output, s3_output, runner.run_id, [c.header for c in layout], delimiter)
+        except BaseException:
+            runner.close()
+            raise
+        stop = STOP_EVENT.format(runner.run_id)
+        try:
             pieces = _pieces(local, source, chunk_rows)
             calls = ((index, (piece, index, target.sink, stop)) for index, (piece, _) in enumerate(pieces.items))
             for index, (frame, counts, short, size) in enumerate(runner.run_tasks(run_block, calls)):
