@@ -14,6 +14,9 @@ does, so the output and the report are byte for byte the same.
 - A worker lost mid-job costs nothing but time: the transform is pure, the scheduler still holds
   each chunk it has not finished, and it runs them again elsewhere.
 
+An ``s3://`` input or output is read and written by the workers themselves: ``normdesk.sync.cluster_s3``
+(S3 needs boto3, which the engine does not import) drives this runner's ``run_tasks`` for that.
+
 ``distributed`` is an optional dependency (``pip install normdesk[cluster]``), imported only here.
 """
 
