@@ -4,7 +4,7 @@
 The workers read their byte ranges of an S3 input (same bytes and report as a local run, quoted
 fields included); line breaks in quoted fields send the file back to client-side reading, said so;
 an S3 output is one object or parts plus a manifest, and a cancelled run or a failed one leaves no
-object and no multipart upload; a worker killed mid-run is survived.
+object and no multipart upload; a worker killed mid-run is survived; the CLI runs S3 -> S3.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -289,3 +290,17 @@ def test_an_s3_input_without_cluster_is_one_line_exit_2(tmp_path, capsys):
     assert main(["run", "s3://bucket/in.csv", "-o", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("normdesk: an s3:// input or output runs on a cluster") and "\n" not in err
+
+
+def test_the_cli_runs_an_s3_input_to_an_s3_output_on_the_cluster(cluster, bucket, moto_url, contacts, tmp_path, capsys):
+    from normdesk.cli import main
+
+    assert main(["run", str(contacts), "-o", str(tmp_path / "local.csv")]) == 0
+    url = put(bucket, moto_url, "in/contacts.csv", contacts)
+    capsys.readouterr()
+    assert main(["run", url, "-o", f"s3://{bucket}/out/clean.csv", "--cluster", cluster.scheduler_address,
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_rows"] == 3000
+    assert body(bucket, moto_url, "out/clean.csv") == (tmp_path / "local.csv").read_bytes()
+    assert keys(bucket, moto_url) == ["in/contacts.csv", "out/clean.csv"]
+    assert not list(Path(tempfile.gettempdir()).glob("normdesk-s3-head-*"))  # the first lines' file is gone
