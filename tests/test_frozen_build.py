@@ -187,6 +187,25 @@ def test_frozen_app_writes_the_html_report_as_the_source_install_does(binary, tm
 
 @frozen
 @linux_only
+def test_the_frozen_app_runs_a_file_on_a_dask_cluster(binary, tmp_path):
+    """The frozen client connects to a LocalCluster whose workers are this source install (the
+    version check passes: the bundle carries the packages' metadata) and writes the local bytes."""
+    distributed = pytest.importorskip("distributed")
+    env = headless_env(tmp_path)
+    source_out, cluster_out = tmp_path / "source.csv", tmp_path / "cluster.csv"
+    proc = subprocess.run([sys.executable, "-m", "normdesk", "run", str(SAMPLE), "-o", str(source_out)], env=env,
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0", silence_logs=50) as cluster:
+        proc = subprocess.run([str(binary), "run", str(SAMPLE), "-o", str(cluster_out), "--cluster",
+                               cluster.scheduler_address], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert cluster_out.read_bytes() == source_out.read_bytes()
+
+
+@frozen
+@linux_only
 def test_frozen_window_starts_and_stays_up(binary, tmp_path):
     env = headless_env(tmp_path)
     started = time.monotonic()

@@ -9,7 +9,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from normdesk.cli.common import EXIT_CANCELLED, EXIT_OK, FORMAT_BY_SUFFIX
 
@@ -40,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 0 = in-process)")
     p.add_argument("--cluster", metavar="tcp://HOST:PORT",
                    help="run the chunks on a Dask cluster (its scheduler's address) instead of this computer")
+    p.add_argument("--s3-output", choices=["object", "parts"], default="object",
+                   help="with --cluster and an s3:// OUT: one object (multipart, the default), or "
+                        "part-NNNNN objects plus OUT/manifest.json")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="REPORT.html",
                    help="also write a data quality report: .html (self-contained, with charts) or .json")
@@ -47,6 +50,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from normdesk.cli.common import EXIT_INPUT, fail
+
+    if not (args.file.startswith("s3://") or args.output.startswith("s3://")):
+        return _run(args, args.file, None)
+    if not args.cluster:
+        return fail("an s3:// input or output runs on a cluster: add --cluster tcp://HOST:PORT "
+                    "(or download the file first: normdesk jobs submit s3://...)", EXIT_INPUT)
+    if not args.file.startswith("s3://"):
+        return _run(args, args.file, args.file)
+    from normdesk.sync.cluster_s3 import S3Input
+
+    opened = S3Input(args.file)
+    try:
+        return _run(args, opened.head_path, opened)
+    finally:
+        opened.close()
+
+
+def _run(args: argparse.Namespace, detect_on: str | Path, remote: Any) -> int:
+    """Plan on ``detect_on`` (the file, or an S3 input's first lines) and run: here (``remote`` is
+    None), or on the cluster with S3 on the workers (``remote``: the local file or the S3 input)."""
     from normdesk.engine import Plan, detect_file, plan_from_detection, run_file
     from normdesk.engine.plan import parse_type_overrides
     from normdesk.engine.errors import Cancelled
@@ -70,11 +94,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         from normdesk.engine import open_source
 
         plan = Plan.load(args.plan)
-        with open_source(args.file, args.sheet or plan.sheet) as source:
+        with open_source(detect_on, args.sheet or plan.sheet) as source:
             columns = source.columns
         plan = plan.with_overrides(overrides, columns).with_options(**options)
     else:
-        plan = plan_from_detection(detect_file(args.file, args.sheet), overrides,
+        plan = plan_from_detection(detect_file(detect_on, args.sheet), overrides,
                                    default_country=settings.load().country, **options)
     if args.save_plan:
         plan.save(args.save_plan)
@@ -85,8 +109,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar = TerminalProgress(enabled=sys.stderr.isatty() and not args.json)
     try:
         with bar.catch_interrupt():
-            report = run_file(args.file, output, plan, progress=bar, workers=args.workers, cluster=args.cluster,
-                              strict=settings.load().strict_lines if args.strict is None else args.strict)
+            strict = settings.load().strict_lines if args.strict is None else args.strict
+            if remote is None:
+                report = run_file(args.file, output, plan, progress=bar, workers=args.workers, cluster=args.cluster,
+                                  strict=strict)
+            else:
+                from normdesk.sync.cluster_s3 import run_on_cluster
+
+                report = run_on_cluster(remote, args.output, plan, args.cluster, progress=bar,
+                                        s3_output=args.s3_output, notice=_notice)
     except Cancelled:
         bar.finish()
         print("normdesk: cancelled; no output was written", file=sys.stderr)
@@ -98,6 +129,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_report(report, args.report, args.file)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report.summary())
     return EXIT_OK
+
+
+def _notice(message: str) -> None:
+    print(f"normdesk: {message}", file=sys.stderr)
 
 
 class TerminalProgress:

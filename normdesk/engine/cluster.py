@@ -14,6 +14,9 @@ does, so the output and the report are byte for byte the same.
 - A worker lost mid-job costs nothing but time: the transform is pure, the scheduler still holds
   each chunk it has not finished, and it runs them again elsewhere.
 
+An ``s3://`` input or output is read and written by the workers themselves: ``normdesk.sync.cluster_s3``
+(S3 needs boto3, which the engine does not import) drives this runner's ``run_tasks`` for that.
+
 ``distributed`` is an optional dependency (``pip install normdesk[cluster]``), imported only here.
 """
 
@@ -26,7 +29,7 @@ import threading
 import uuid
 from collections import OrderedDict, deque
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import polars as pl
 
@@ -151,14 +154,18 @@ class ClusterRunner:
         self.digest, self.spec = plan_spec(plan, columns, header, profile)
         threads = sum(self.client.nthreads().values())
         self.in_flight = in_flight or max(2, 2 * threads)
-        self._run = uuid.uuid4().hex[:12]
+        self.run_id = uuid.uuid4().hex[:12]
         self._pending: deque[Any] = deque()
 
     def map(self, chunks: Iterable[tuple[pl.DataFrame, int]]) -> Iterator[Result]:
+        return self.run_tasks(run_chunk, ((first, (chunk, first)) for chunk, first in chunks))
+
+    def run_tasks(self, task: Callable[..., Any], calls: Iterable[tuple[int, tuple[Any, ...]]]) -> Iterator[Any]:
+        """``task(digest, spec, *args)`` on the cluster for each ``(tag, args)`` (a tag unique in the
+        run), the results in order, with at most ``in_flight`` submitted ahead."""
         futures = (
-            self.client.submit(run_chunk, self.digest, self.spec, chunk, first, pure=False,
-                               key=f"{KEY_PREFIX}-{self._run}-{first}")
-            for chunk, first in chunks
+            self.client.submit(task, self.digest, self.spec, *args, pure=False, key=f"{KEY_PREFIX}-{self.run_id}-{tag}")
+            for tag, args in calls
         )
         try:
             yield from in_order(futures, self.in_flight, self._pending)

@@ -44,11 +44,11 @@ import itertools
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -159,9 +159,10 @@ class _CsvStream:
     """The file decoded for the csv module, past the preamble; knows the physical line number.
     ``quarantine``: malformed records become ``rejects`` instead of raising (see the module doc)."""
 
-    def __init__(self, path: Path, dialect: Dialect, quarantine: bool = False) -> None:
-        self.raw = open_input(path)
-        self.size = max(1, os.fstat(self.raw.fileno()).st_size)
+    def __init__(self, path: Path | None, dialect: Dialect, quarantine: bool = False,
+                 raw: BinaryIO | None = None) -> None:
+        self.raw = open_input(path) if raw is None else raw
+        self.size = max(1, os.fstat(self.raw.fileno()).st_size if raw is None else len(raw.getbuffer()))
         self.text = io.TextIOWrapper(
             self.raw, encoding=dialect.encoding, errors=FALLBACK_ERRORS, newline=""
         )
@@ -411,12 +412,7 @@ class CsvSource(Source):
                     self._rejects += stream.rejects
                 stream.rejects = []
                 if rows:
-                    yield pl.DataFrame(
-                        [
-                            pl.Series(c, list(map(itemgetter(i), rows)), pl.Utf8)
-                            for i, c in enumerate(self.columns)
-                        ]
-                    )
+                    yield _frame(rows, self.columns)
                 if len(rows) < size:
                     break
             if count:
@@ -428,6 +424,35 @@ class CsvSource(Source):
     def close(self) -> None:
         for stream in self._streams:
             stream.close()
+
+
+def _frame(rows: list[list[Any]], columns: list[str]) -> pl.DataFrame:
+    return pl.DataFrame([pl.Series(c, list(map(itemgetter(i), rows)), pl.Utf8) for i, c in enumerate(columns)])
+
+
+def parse_rows(data: bytes, dialect: Dialect, columns: list[str]) -> tuple[pl.DataFrame, int]:
+    """The data rows of ``data``, whole records of a CSV without its header (a byte range read by a
+    cluster worker), as ``chunks`` reads them: a frame and its count of short rows. InputError
+    names lines counted from the start of ``data``."""
+    stream = _CsvStream(None, replace(dialect, skip_lines=0), raw=io.BytesIO(data))
+    try:
+        rows = stream.rows(len(data) + 1, len(columns))
+    finally:
+        stream.close()
+    return (_frame(rows, columns) if rows else pl.DataFrame(schema={c: pl.Utf8 for c in columns})), stream.short_rows
+
+
+def header_lines(prefix: bytes, dialect: Dialect) -> int | None:
+    """How many physical lines the preamble and the header take in a file's first bytes ``prefix``
+    (None when no header record ends in them)."""
+    if not dialect.has_header:
+        return dialect.skip_lines
+    stream = _CsvStream(None, dialect, raw=io.BytesIO(prefix))
+    try:
+        found = stream.header()
+        return None if found is None or found[-1].endswith(_EOF) else dialect.skip_lines + stream.reader.line_num
+    finally:
+        stream.close()
 
 
 class ExcelSource(Source):

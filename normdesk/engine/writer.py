@@ -73,6 +73,13 @@ def write_text_atomically(path: Path, text: str) -> None:
         raise os_error(err, path) from None
 
 
+def header_line(header: list[str], delimiter: str) -> bytes:
+    """The output's first line, as every CSV output (and part 0 of an S3 output) begins."""
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter, lineterminator="\n").writerow(header)
+    return text.getvalue().encode("utf-8")
+
+
 class PartWriter:
     """Appends chunks to the CSV part file; ``sync()`` makes what was written durable."""
 
@@ -83,9 +90,7 @@ class PartWriter:
             part.parent.mkdir(parents=True, exist_ok=True)
             if resume_at is None:
                 self._file = open(part, "wb")
-                text = io.StringIO()
-                csv.writer(text, delimiter=delimiter, lineterminator="\n").writerow(header)
-                self._file.write(text.getvalue().encode("utf-8"))
+                self._file.write(header_line(header, delimiter))
             else:
                 self._file = open(part, "r+b")
                 self._file.truncate(resume_at)
