@@ -163,7 +163,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         ("error", job.error_message or "-"),
     ):
         print(f"{label:>9}: {value}")
-    if job.report:
+    if job.report and job.report.get("kind") == "dedupe":
+        from normdesk.match import DedupeReport
+
+        print(DedupeReport.from_dict(job.report).summary())
+    elif job.report:
         from normdesk.engine.report import Report
 
         print(Report.from_dict(job.report).summary())
