@@ -40,6 +40,16 @@ def probability_of(position: int) -> float:
     return 1.0 / (1.0 + 2.0 ** (-position / 10))
 
 
+def link_text(probability: float | None) -> str:
+    """A link's probability with its match weight: "0.99995 (w 14.4)" (a float holds 1.0 from a
+    weight of about 53 on, and for a confirmed link)."""
+    if probability is None:
+        return ""
+    if probability >= 1.0:
+        return "1.00000 (w ≥ 53)"
+    return f"{probability:.5f} (w {math.log2(probability / (1 - probability)):.1f})"
+
+
 class DuplicatesView(QDialog):
     """Review a completed dedupe job (``queue.get(id)``); decisions go to ``job.extra``."""
 
@@ -58,7 +68,8 @@ class DuplicatesView(QDialog):
         self.assignment = pl.DataFrame()
         self.groups = pl.DataFrame()
         self._build()
-        self.slider.setValue(weight_of(job.config[DEDUPE]["threshold"]))
+        self._exact = job.config[DEDUPE]["threshold"]  # the job's own, until the slider moves off it
+        self.slider.setValue(weight_of(self._exact))
         self.recluster()
 
     # -- layout -------------------------------------------------------------------------------
@@ -68,6 +79,7 @@ class DuplicatesView(QDialog):
         self.slider.setToolTip("Link probability that puts two rows in one cluster (by its match weight,\n"
                                "log2 of the odds: every step right halves the odds of a wrong link)")
         self.threshold_label = QLabel()
+        self.threshold_label.setMinimumWidth(160)
         self._debounce = QTimer(self, singleShot=True, interval=120)
         self._debounce.timeout.connect(self.recluster)
         self.slider.valueChanged.connect(lambda _v: (self._show_threshold(), self._debounce.start()))
@@ -92,7 +104,7 @@ class DuplicatesView(QDialog):
         split = QSplitter()
         split.addWidget(self.cluster_table)
         split.addWidget(self.rows_table)
-        split.setSizes([330, 770])
+        split.setSizes([380, 720])
 
         self.confirm_button = QPushButton("Same person")
         self.split_button = QPushButton("Not the same")
@@ -122,12 +134,11 @@ class DuplicatesView(QDialog):
 
     # -- clusters -----------------------------------------------------------------------------
     def threshold(self) -> float:
-        return probability_of(self.slider.value())
+        value = self.slider.value()
+        return self._exact if value == weight_of(self._exact) else probability_of(value)
 
     def _show_threshold(self) -> None:
-        p = self.threshold()
-        shown = f"{p:.3f}" if p < 0.999 else f"1 - {1 - p:.1e}"
-        self.threshold_label.setText(f"≥ {shown} (weight {self.slider.value() / 10:.1f})")
+        self.threshold_label.setText(f"≥ {link_text(self.threshold())}")
 
     def recluster(self) -> None:
         """Clusters at the slider's threshold after the decisions (from the kept pairs)."""
@@ -142,7 +153,7 @@ class DuplicatesView(QDialog):
         selected = self.selected_rows()
         self.cluster_table.setRowCount(self.groups.height)
         for r, (cluster, size, rows, score) in enumerate(self.groups.iter_rows()):
-            cells = [str(cluster), str(size), "" if score is None else f"{score:.3f}",
+            cells = [str(cluster), str(size), link_text(score),
                      VERDICTS[self.decisions.verdict(rows)]]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -181,7 +192,7 @@ class DuplicatesView(QDialog):
             values = rows.get_column("score" if f == 0 else name).cast(pl.String).to_list()
             agree = f > 0 and len(set(values)) == 1 and values[0] not in (None, "")
             for c, value in enumerate(values):
-                text = "" if value is None else (f"{float(value):.3f}" if f == 0 else value)
+                text = link_text(None if value is None else float(value)) if f == 0 else value or ""
                 item = QTableWidgetItem(text)
                 if agree:
                     item.setBackground(AGREE)
