@@ -44,6 +44,7 @@ class DedupeReport:
     output: str = ""
     merged: str | None = None
     elapsed_s: float = 0.0
+    phases_s: dict[str, float] = field(default_factory=dict)  # normalize, train, predict, cluster, write
 
     def to_dict(self) -> dict:
         """With ``total_rows`` (the job queue's row count) and ``kind`` (a dedupe report, not a run's)."""
@@ -56,7 +57,7 @@ class DedupeReport:
     def summary(self) -> str:
         return (f"{self.rows:,} rows -> {self.clusters:,} clusters ({self.rows_in_clusters:,} rows in clusters "
                 f"of 2 or more); {self.pairs_compared:,} pairs compared, {self.links:,} links >= {self.threshold}; "
-                f"{self.elapsed_s:.1f} s\nblocking rules: {', '.join(self.blocking_rules) or 'none'}\n"
+                f"{self.elapsed_s:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in self.phases_s.items())})\nblocking rules: {', '.join(self.blocking_rules) or 'none'}\n"
                 f"compared: {', '.join(self.match_columns)}\noutput: {self.output}"
                 + (f"\nmerged: {self.merged}" if self.merged else ""))
 
@@ -97,7 +98,7 @@ def dedupe(
         con.execute(f"CREATE TABLE compare AS {model.block_key_sql('compare_raw', keys)}")
         con.unregister("compare_raw")
         del frames
-        phases.reached(0.55)
+        phases.reached(0.55, "normalize")
         report = DedupeReport(rows=sum(f.rows for f in files), threshold=threshold,
                               blocking_rules=[k for k, _ in keys], match_columns=sorted(present))
         pairs_path = work / "pairs.parquet"
@@ -113,7 +114,7 @@ def dedupe(
         con.close()
         counts = clusters.summary(assignment, edges)
         report.clusters, report.rows_in_clusters, report.links = counts["clusters"], counts["rows_in_clusters"], counts["links"]
-        phases.reached(0.9)
+        phases.reached(0.9, "cluster")
         write_clustered(rows_path, assignment, Path(output), output_format)
         report.output = str(output)
         if merged:
@@ -123,10 +124,11 @@ def dedupe(
             keep.mkdir(parents=True, exist_ok=True)
             for name in KEPT:
                 shutil.move(work / name, keep / name)
-        phases.reached(1.0)
+        phases.reached(1.0, "write")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.elapsed_s = round(time.monotonic() - started, 3)
+    report.phases_s = phases.seconds
     return report
 
 
@@ -138,8 +140,13 @@ class _Phases:
 
     def __init__(self, progress: Progress) -> None:
         self.progress, self.rows, self.fraction = progress, 0, 0.0
+        self.seconds: dict[str, float] = {}  # wall time of each phase
+        self._mark = time.monotonic()
 
-    def reached(self, fraction: float) -> None:
+    def reached(self, fraction: float, phase: str) -> None:
+        """``phase`` is done: time it, report the progress, stop if asked to."""
+        now = time.monotonic()
+        self.seconds[phase], self._mark = round(now - self._mark, 2), now
         if self.progress.cancelled():
             raise Cancelled()
         self.fraction = fraction
@@ -197,12 +204,12 @@ def _score_pairs(con, present, keys, against, pairs_path: Path, phases: _Phases,
         linker = Linker(db.register("compare", table_name="rows"), model.settings(present, keys, "dedupe_only"),
                         log_level=logging.ERROR)
     model.train(linker, keys, present)
-    phases.reached(0.7)
+    phases.reached(0.7, "train")
     predictions = linker.inference.predict(warning_mode="never")
     con.execute(f"COPY (SELECT unique_id_l, unique_id_r, match_probability, match_weight "
                 f"FROM {predictions.physical_name}) TO '{pairs_path}' (FORMAT parquet)")
     report.pairs_compared = con.execute(f"SELECT count(*) FROM '{pairs_path}'").fetchall()[0][0]
-    phases.reached(0.85)
+    phases.reached(0.85, "predict")
 
 
 def _linked_to_base(con, edges: pl.DataFrame) -> pl.DataFrame:
