@@ -125,6 +125,8 @@ def test_window_action_opens_the_view_or_queues_a_job(qtbot, queue, finished, tm
     win.feed.poll(force=True)
     qtbot.waitUntil(lambda: win.model.row_of(finished[1]) is not None)
     win.select_job(finished[1])
+    assert "6 rows → 4 clusters" in win.details.dedupe_note.text() and win.details.dedupe_note.isVisibleTo(win)
+    assert not win.details.formula_note.isVisibleTo(win) and not win.details.plan_options.isVisibleTo(win)
     shown = win.find_duplicates()
     assert isinstance(shown, DuplicatesView) and shown.groups.height == 2
     shown.close()
