@@ -73,11 +73,13 @@ def assign(ids: np.ndarray, edges: pl.DataFrame) -> pl.DataFrame:
     """``unique_id``, ``cluster`` (the smallest row id of its connected component) and ``score``
     (the best link of the row, null for a singleton) for every id of ``ids`` (sorted, unique)."""
     n = len(ids)
+    if n == 0:
+        return pl.DataFrame(schema={"unique_id": pl.Int64, "cluster": pl.Int64, "score": pl.Float64})
     left = np.searchsorted(ids, edges.get_column("unique_id_l").to_numpy())
     right = np.searchsorted(ids, edges.get_column("unique_id_r").to_numpy())
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    smallest = np.full(labels.max() + 1 if n else 0, np.iinfo(np.int64).max, dtype=np.int64)
+    smallest = np.full(labels.max() + 1, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(smallest, labels, ids)
     prob = edges.get_column("match_probability").to_numpy()
     score = np.full(n, np.nan)
