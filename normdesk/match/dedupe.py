@@ -228,9 +228,8 @@ def _keep_rows(files: list[_File], path: Path) -> Path:
     newest = {f.path: rank for rank, f in enumerate(sorted(files, key=lambda f: f.path.stat().st_mtime))}
     parts = []
     for f in files:
-        frame = pl.scan_parquet(f.normalized).with_columns(
-            (pl.int_range(0, pl.len(), dtype=pl.Int64) + f.first_id).alias("unique_id"),
-            pl.lit(newest[f.path], pl.Int32).alias("_file_rank"))
+        frame = pl.scan_parquet(f.normalized).with_row_index("unique_id", offset=f.first_id).select(
+            pl.exclude("unique_id"), pl.col("unique_id").cast(pl.Int64), pl.lit(newest[f.path], pl.Int32).alias("_file_rank"))
         if len(files) > 1:
             frame = frame.with_columns(pl.lit(f.path.name).alias(SOURCE))
         parts.append(frame)
