@@ -66,9 +66,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _queue(warn: bool = True):
     """The queue of the data folder; a problem found opening its store is one line on stderr."""
+    from normdesk.jobs.dedupe_job import remove_artifacts_with_jobs
     from normdesk.jobs.queue import JobQueue
 
     queue = JobQueue()
+    remove_artifacts_with_jobs(queue)  # `jobs clean` removes a dedupe job's kept pairs with it
     if warn and queue.note:
         print(f"normdesk: warning: {queue.note}", file=sys.stderr)
     return queue
