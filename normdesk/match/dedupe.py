@@ -44,7 +44,7 @@ class DedupeReport:
     output: str = ""
     merged: str | None = None
     elapsed_s: float = 0.0
-    phases_s: dict[str, float] = field(default_factory=dict)  # normalize, train, predict, cluster, write
+    phases_s: dict[str, float] = field(default_factory=dict)  # normalize, block, train, predict, cluster, write
 
     def to_dict(self) -> dict:
         """With ``total_rows`` (the job queue's row count) and ``kind`` (a dedupe report, not a run's)."""
@@ -88,6 +88,7 @@ def dedupe(
     try:
         paths = ([Path(against)] if against else []) + [Path(p) for p in inputs]
         files, frames, present = _prepare(paths, work, plan, match, phases)
+        phases.reached(_Phases.NORMALIZED, "normalize")  # and the comparison columns, name sounds, nicknames
         if not present:
             raise InputError("no column to compare: no name, email, phone, address or date of birth was found")
         con = duckdb.connect(str(work / "match.duckdb"))
@@ -98,7 +99,7 @@ def dedupe(
         con.execute(f"CREATE TABLE compare AS {model.block_key_sql('compare_raw', keys)}")
         con.unregister("compare_raw")
         del frames
-        phases.reached(0.55, "normalize")
+        phases.reached(0.55, "block")
         report = DedupeReport(rows=sum(f.rows for f in files), threshold=threshold,
                               blocking_rules=[k for k, _ in keys], match_columns=sorted(present))
         pairs_path = work / "pairs.parquet"
