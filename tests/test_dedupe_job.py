@@ -56,7 +56,9 @@ def test_report_decisions_rerun_and_removal(queue, tmp_path):
     fractions = []
     queue.events.subscribe(lambda e: fractions.append(e.job.fraction), {EventKind.PROGRESS})
     (done,) = run_all(queue)
-    assert fractions == sorted(fractions) and {0.5, 0.55, 0.7, 0.85, 0.9, 1.0} <= set(fractions)
+    # progress is throttled (at most ~10 events a second): some steps on the way, and the end
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and any(0 < f < 1 for f in fractions)
+    assert list(done.report["phases_s"]) == ["normalize", "block", "train", "predict", "cluster", "write"]
     assert done.status is JobStatus.COMPLETED and done.total_rows == 6 and done.fraction == 1.0
     report = done.report
     assert report["kind"] == "dedupe" and report["threshold"] == 0.5
