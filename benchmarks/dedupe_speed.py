@@ -1,7 +1,9 @@
 """Speed and peak memory of ``normdesk dedupe`` on generated contacts with injected duplicates,
-beside the naive rule (exact email) in the same run; appends a row to docs/BENCHMARKS.md.
+beside the naive rule (exact email) in the same run, and optionally beside another checkout of
+normdesk (``--baseline DIR``, e.g. ``git archive <commit> | tar -x -C DIR``) on the same file;
+appends its rows to docs/BENCHMARKS.md.
 
-    python benchmarks/dedupe_speed.py N [--no-append]
+    python benchmarks/dedupe_speed.py N [--baseline DIR] [--no-append]
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int)
+    ap.add_argument("--baseline", type=Path, metavar="DIR", help="also run this checkout's normdesk, first")
     ap.add_argument("--no-append", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -40,21 +42,41 @@ def main() -> None:
         naive = pl.scan_csv(dup, infer_schema=False).select(
             pl.col("email").str.strip_chars().str.to_lowercase()).group_by("email").len().collect()
         naive_s = time.monotonic() - started
-        env = dict(os.environ, NORMDESK_HOME=str(work / "home"))
-        started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "normdesk", "dedupe", str(dup), "-o", str(work / "out.csv"),
-                               "--json"], env=env, check=True, capture_output=True, text=True)
-        elapsed = time.monotonic() - started
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        report = json.loads(done.stdout)
+        runs = [("baseline", args.baseline)] if args.baseline else []
+        results = [(label, *run(dup, work, label, checkout)) for label, checkout in runs + [("this", None)]]
     del naive
-    line = (f"| {rows:,} | {elapsed:.1f} s | {rows / elapsed:,.0f} | {peak_mib:,.0f} MiB | {report['pairs_compared']:,} "
-            f"| {report['clusters']:,} | {naive_s:.2f} s | {', '.join(report['blocking_rules'])} |")
     print("| rows | dedupe wall time | rows/s | peak RSS | pairs compared | clusters | naive exact-email | blocking rules |")
-    print(line)
+    lines = []
+    for label, elapsed, peak_mib, report in results:
+        phases = ", ".join(f"{k} {v:.0f} s" for k, v in report.get("phases_s", {}).items())
+        ratio = f", {results[0][1] / elapsed:.2f}x the baseline" if label == "this" and len(results) > 1 else ""
+        lines.append(f"| {rows:,} | {elapsed:.1f} s ({label}{ratio}{'; ' + phases if phases else ''}) "
+                     f"| {rows / elapsed:,.0f} | {peak_mib:,.0f} MiB "
+                     f"| {report['pairs_compared']:,} | {report['clusters']:,} | {naive_s:.2f} s "
+                     f"| {', '.join(report['blocking_rules'])} |")
+    print("\n".join(lines))
     if not args.no_append:
         with DOCS.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
+            f.write("\n".join(lines) + "\n")
+
+
+def run(dup: Path, work: Path, label: str, checkout: Path | None) -> tuple[float, float, dict]:
+    """One ``normdesk dedupe`` in its own process (of ``checkout``, else this one): wall time, its
+    peak RSS (the largest of its process tree, by a ``time -v``-like rusage of a wrapper), report."""
+    env = dict(os.environ, NORMDESK_HOME=str(work / f"home-{label}"))
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout.resolve())
+    wrapper = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "sys.stderr.write(p.stderr); print(p.stdout); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(p.returncode)")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "normdesk", "dedupe", str(dup),
+                           "-o", str(work / f"out-{label}.csv"), "--json"],
+                          env=env, check=True, capture_output=True, text=True, cwd=work)
+    elapsed = time.monotonic() - started
+    *report, peak = done.stdout.strip().splitlines()
+    return elapsed, int(peak) / 1024, json.loads("\n".join(report))
+    del naive
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Render the main window (jobs in every state, an S3 upload, a formula-cells warning), the preview
 dialog, the settings dialog (also its S3 page on a machine without a keyring), the Open-from-S3 dialog, the
-results view, and malformed lines (a job with rejects, a multi-file open with unreadable files) to PNGs in
-docs/screenshots/, offscreen, over a throw-away data
+results view, the clusters view of a dedupe job, and malformed lines (a job with rejects, a multi-file open
+with unreadable files) to PNGs in docs/screenshots/, offscreen, over a throw-away data
 folder, real jobs, a local moto S3 server and a throw-away file keyring.
 
     python scripts/screenshots.py [--out docs/screenshots] [--size 1280x800]
@@ -363,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot_results(app, window, ids["completed"], args.out)
         shoot_rejects(app, window, tmp, args.out)
         shoot_workbench(app, window, ids, args.out)
+        shoot_duplicates(app, queue, tmp, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:
@@ -462,6 +463,46 @@ def shoot_rejects(app, window, tmp: Path, out: Path) -> None:
     settle(app, 0.5)
     dialog.grab().save(str(out / "preview_dialog_not_queued.png"))
     dialog.reject()
+
+
+def shoot_duplicates(app, queue, tmp: Path, out: Path) -> None:
+    """The clusters view of a dedupe job over the sample plus copies of some of its rows (a
+    nickname, a reformatted phone, an upper-cased email, a missing address), one cluster confirmed."""
+    from normdesk.gui.duplicates_view import DuplicatesView
+    from normdesk.jobs.dedupe_job import submit_dedupe
+    from normdesk.jobs.dispatch import Dispatcher
+
+    with SAMPLE.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[:300]
+    copies = []
+    for i, row in enumerate(r for r in rows[:120:4] if r["full_name"].strip() and r["email"]):
+        copy = dict(row)
+        first, _, rest = copy["full_name"].strip().partition(" ")
+        copy["full_name"] = [f"{rest}, {first}", copy["full_name"].upper(), f"{first[0]}. {rest}"][i % 3]
+        copy["email"] = copy["email"].upper() if i % 2 else ""
+        copy["phone"] = "".join(ch for ch in copy["phone"] if ch.isdigit())[-10:]
+        copy["address"] = "" if i % 5 == 0 else copy["address"]
+        copies.append(copy)
+    people = tmp / "crm_and_signups.csv"
+    with people.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows + copies)
+    job = submit_dedupe(queue, [people], tmp / "people.duplicates.csv", threshold=0.9)
+    dispatcher = Dispatcher(queue, concurrency=1, workers=0)
+    dispatcher.open()
+    try:
+        dispatcher.run(dispatcher.claim())
+    finally:
+        dispatcher.close()
+    view = DuplicatesView(queue, queue.get(job.id))
+    view.show()
+    view.cluster_table.selectRow(1)
+    view.confirm_button.click()
+    view.cluster_table.selectRow(0)
+    settle(app)
+    view.grab().save(str(out / "duplicates_view.png"))
+    view.close()
 
 
 if __name__ == "__main__":

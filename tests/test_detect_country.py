@@ -209,3 +209,10 @@ def test_real_names_and_streets_still_detected():
     assert _type("Street", [fk.street_address() for _ in range(ROWS)]) is ColumnType.ADDRESS
     assert _type("addr", ["12 Main", "540 Broad", "1330 Elm", "77 Oak", "9 Pine", "1200 Cedar", "8 Hill"]) \
         is ColumnType.ADDRESS
+
+
+def test_single_letters_are_no_subdivisions():
+    """Options ("x", "y"), initials ("D.") and grades are also one-letter subdivision codes of some
+    countries (Venezuela's X and Y): they name no country."""
+    _, country = _country({"Notes": ["x", "y", "x"], "Middle": ["D.", "B.", "X."]})
+    assert country.code is None, country

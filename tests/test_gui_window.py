@@ -262,8 +262,8 @@ def test_context_menu_offers_the_job_actions(qtbot, window, queue, tmp_path):
 
     when_shown(QApplication.activePopupWidget, close_menu)
     window.table.customContextMenuRequested.emit(window.table.visualRect(window.proxy.index(0, 0)).center())
-    assert seen == ["Retry", "Cancel", "Open output", "Show in folder", "Remove", "", "Open results",
-                    "Re-run with changes…"]
+    assert seen == ["Retry", "Cancel", "Open output", "Show in folder", "Remove", "Find duplicates…", "",
+                    "Open results", "Re-run with changes…"]
 
 
 def test_sorting_by_status_and_created(qtbot, window, queue, tmp_path):

@@ -66,9 +66,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _queue(warn: bool = True):
     """The queue of the data folder; a problem found opening its store is one line on stderr."""
+    from normdesk.jobs.dedupe_job import remove_artifacts_with_jobs
     from normdesk.jobs.queue import JobQueue
 
     queue = JobQueue()
+    remove_artifacts_with_jobs(queue)  # `jobs clean` removes a dedupe job's kept pairs with it
     if warn and queue.note:
         print(f"normdesk: warning: {queue.note}", file=sys.stderr)
     return queue
@@ -155,7 +157,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         ("error", job.error_message or "-"),
     ):
         print(f"{label:>9}: {value}")
-    if job.report:
+    if job.report and job.report.get("kind") == "dedupe":
+        from normdesk.match import DedupeReport
+
+        print(DedupeReport.from_dict(job.report).summary())
+    elif job.report:
         from normdesk.engine.report import Report
 
         print(Report.from_dict(job.report).summary())

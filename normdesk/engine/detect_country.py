@@ -64,7 +64,8 @@ def fold_expr(v: pl.Expr) -> pl.Expr:
 def _tables() -> tuple[pl.DataFrame, pl.DataFrame]:
     """(folded country name or code -> code, folded subdivision -> each country that has it)."""
     names = pl.DataFrame(list(country_names().items()), schema={"key": pl.Utf8, "code": pl.Utf8}, orient="row")
-    subs = pl.DataFrame([(k, c) for k, codes in subdivisions().items() for c in codes],
+    # one-letter codes (Venezuela's "X", Argentina's "B"...) are also initials, marks and options: no evidence
+    subs = pl.DataFrame([(k, c) for k, codes in subdivisions().items() if len(k) > 1 for c in codes],
                         schema={"key": pl.Utf8, "sub": pl.Utf8}, orient="row")
     return names, subs
 

@@ -40,6 +40,15 @@ from normdesk.settings import DEFAULTS, Settings
 _WARNING = "color: #8a5a00; background: #fff4d6; padding: 6px;"
 
 
+def dedupe_sentence(report: dict) -> str:
+    """What a finished dedupe job found ("" for other jobs)."""
+    if report.get("kind") != "dedupe":
+        return ""
+    return (f"{report['rows']:,} rows → {report['clusters']:,} clusters ({report['rows_in_clusters']:,} rows share "
+            f"one); {report['pairs_compared']:,} pairs compared, {report['links']:,} links ≥ {report['threshold']}. "
+            "Find duplicates (Ctrl+D) opens the clusters.")
+
+
 def formula_sentence(report: dict) -> str:
     """The window's warning about cells a spreadsheet would run as formulas ("" when none)."""
     cells = report.get("formula_cells") or {}
@@ -219,6 +228,7 @@ class JobDetails(QWidget):
         self.rejects_button.setToolTip("Open the file of malformed lines set aside (line, reason, text)")
         self.rejects_button.clicked.connect(lambda: self.open_output.emit(self._job.report["rejects_file"]))
         buttons.insertWidget(2, self.rejects_button)
+        self.dedupe_note = QLabel(wordWrap=True)
         self.chart_title = _section("Columns")
         self.chart = ColumnChart()
         self.profile_title = _section("Column profile")
@@ -234,7 +244,7 @@ class JobDetails(QWidget):
         lay.addWidget(self.title)
         lay.addLayout(self.facts)
         lay.addLayout(buttons)
-        for widget in (self.rejects_note, self.formula_note, self.chart_title, self.chart, self.profile_title, self.profile, self.invalid_title, self.invalid_table,
+        for widget in (self.rejects_note, self.formula_note, self.dedupe_note, self.chart_title, self.chart, self.profile_title, self.profile, self.invalid_title, self.invalid_table,
                        self.plan_title, self.plan_table, self.plan_options):
             lay.addWidget(widget)
         lay.addStretch(1)
@@ -297,10 +307,11 @@ class JobDetails(QWidget):
         self.folder_button.setEnabled(bool(job.output_path) and Path(job.output_path).parent.exists())
 
         report = job.report or {}
-        self.formula_note.setText(formula_sentence(report))
-        self.formula_note.setVisible(bool(self.formula_note.text()))
-        self.rejects_note.setText(rejects_sentence(job) and "⚠ " + rejects_sentence(job))
-        self.rejects_note.setVisible(bool(self.rejects_note.text()))
+        rejects = rejects_sentence(job)
+        for note, text in ((self.formula_note, formula_sentence(report)), (self.dedupe_note, dedupe_sentence(report)),
+                           (self.rejects_note, rejects and "⚠ " + rejects)):
+            note.setText(text)
+            note.setVisible(bool(text))
         self.rejects_button.setVisible(bool(report.get("rejects_file")) and Path(report["rejects_file"]).exists())
         columns = report.get("columns") or {}
         self.chart.set_columns(columns)
@@ -344,7 +355,7 @@ class JobDetails(QWidget):
             + (" · formulas protected" if plan.get("safe_formulas") else "")
         )
         for widget in (self.plan_title, self.plan_options):
-            widget.setVisible(bool(plan))
+            widget.setVisible(bool(plan) and job.type != "dedupe")
 
     def export_report(self, path: str | Path) -> Path:
         """Write the shown job's quality report to ``path`` (.html or .json)."""

@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self.open_output_action = action("Open output", "Ctrl+Return", self.open_selected_output, sp.SP_FileIcon)
         self.folder_action = action("Show in folder", "Ctrl+Shift+O", self.show_selected_folder, sp.SP_DirOpenIcon)
         self.remove_action = action("Remove", QKeySequence.StandardKey.Delete, self.remove_selected, sp.SP_TrashIcon)
+        self.duplicates_action = action("Find duplicates…", "Ctrl+D", self.find_duplicates, sp.SP_FileDialogListView)
         self.s3_action = action("Open from S3…", "Ctrl+Shift+S", self.open_from_s3, sp.SP_DriveNetIcon)
         self.settings_action = action("Settings…", "Ctrl+,", self.edit_settings, sp.SP_FileDialogDetailedView)
         self.automation_action = action("Schedules and folders…", "Ctrl+Shift+A", self.edit_automation,
@@ -219,7 +220,7 @@ class MainWindow(QMainWindow):
         self.proxy.setFilterKeyColumn(JobColumn.FILE)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.job_actions = (self.retry_action, self.cancel_action, self.open_output_action,
-                            self.folder_action, self.remove_action)
+                            self.folder_action, self.remove_action, self.duplicates_action)
         self.results_actions = self.results.actions
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addActions([self.open_action, self.s3_action, self.automation_action, self.settings_action])
@@ -345,6 +346,28 @@ class MainWindow(QMainWindow):
         jobs = [j for j in self.selected_jobs() if j.output_path]
         if jobs:
             reveal(jobs[0].output_path, self.say)
+
+    def find_duplicates(self) -> Any:
+        """A finished dedupe job opens its clusters; other selected jobs (or files chosen now) are
+        queued as one dedupe job. Returns the view or the job (None when nothing was done)."""
+        jobs = [self.queue.get(j.id) or j for j in self.selected_jobs()]  # with their reports
+        files = [] if jobs else choose_files(self)
+        if not jobs and not files:
+            return None
+        try:
+            from normdesk.gui.duplicates_view import find_duplicates
+        except ImportError as err:
+            QMessageBox.warning(self, "normdesk", f"Finding duplicates needs the match extra: {err}")
+            return None
+        try:
+            result = find_duplicates(self.queue, jobs, self, files)
+        except InputError as err:
+            QMessageBox.warning(self, "normdesk", str(err))
+            return None
+        self.feed.poll()
+        if not isinstance(result, QWidget):
+            self.statusBar().showMessage(f"Queued a search for duplicates -> {Path(result.output_path).name}", 5000)
+        return result
 
     def retry_upload(self, job_id: str) -> None:
         """Upload the job's files again now, off the GUI thread."""

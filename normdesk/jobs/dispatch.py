@@ -19,6 +19,7 @@ from typing import Callable
 
 from normdesk.engine.rejects import rejects_path
 from normdesk.engine.writer import PART_SUFFIX, TEMP_DIR_SUFFIX
+from normdesk.jobs.dedupe_job import remove_artifacts_with_jobs
 from normdesk.jobs.lock import DataDirLock
 from normdesk.jobs.model import Job, Policy
 from normdesk.jobs.queue import JobQueue, owner_token
@@ -81,6 +82,7 @@ class Dispatcher:
     def __init__(self, queue: JobQueue, concurrency: int | None = None, start_rate: float | None = None,
                  workers: int | None = None, chunk_rows: int | None = None) -> None:
         self.queue = queue
+        remove_artifacts_with_jobs(queue)
         self.owner = owner_token()
         self._overrides = {k: v for k, v in dict(worker_concurrency=concurrency, start_rate=start_rate,
                                                   chunk_rows=chunk_rows).items() if v}

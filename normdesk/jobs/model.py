@@ -11,7 +11,8 @@ from typing import Any
 from normdesk.settings import Settings
 from normdesk.settings import load as load_settings
 
-JOB_TYPES = ("intelligent", "name", "phone", "email", "address")
+JOB_TYPES = ("intelligent", "name", "phone", "email", "address")  # normalizing one file
+DEDUPE = "dedupe"  # finding the same person across files (normdesk.jobs.dedupe_job)
 
 
 class JobStatus(StrEnum):

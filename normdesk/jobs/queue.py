@@ -37,7 +37,7 @@ from normdesk.engine.errors import InputError
 from normdesk.engine.plan import Plan
 from normdesk.engine.sniff import open_input
 from normdesk.jobs.events import EventBus, EventKind, JobEvent
-from normdesk.jobs.model import JOB_TYPES, RECORD_SCHEMA, Job, JobStatus, Policy, Stats, new_job_id
+from normdesk.jobs.model import DEDUPE, JOB_TYPES, RECORD_SCHEMA, Job, JobStatus, Policy, Stats, new_job_id
 from normdesk.jobs.store import damaged_stores, mark_repaired, open_store, problem, readable_records, remember
 from normdesk.jobs.store import store_errors
 from normdesk.paths import data_dir
@@ -50,6 +50,26 @@ _CANCELLED = dict(status=JobStatus.CANCELLED, error_message="cancelled", next_re
 def default_output_path(input_path: Path, output_format: str = "csv") -> Path:
     """``<stem>.normalized.<ext>`` beside the input."""
     return input_path.with_name(f"{input_path.stem}.normalized.{output_format}")
+
+
+def checked_input(path: str | Path) -> Path:
+    """The resolved input; a missing file, a FIFO, socket or device is refused here, in one line,
+    not when the job runs."""
+    source = Path(path).expanduser().resolve()
+    if not source.exists():
+        raise InputError(f"no such file: {path}")
+    open_input(source).close()
+    return source
+
+
+def checked_output(path: str | Path, sources: list[Path]) -> Path:
+    """The resolved output, in an existing folder, overwriting none of ``sources``."""
+    target = Path(path).expanduser().resolve()
+    if target in sources:
+        raise InputError(f"the output would overwrite the input file {target}")
+    if not target.parent.is_dir():
+        raise InputError(f"output folder does not exist: {target.parent}")
+    return target
 
 
 @store_errors
@@ -94,10 +114,7 @@ class JobQueue:
         ``country``, the region is the file's country as its data shows it, else the user's default."""
         if type not in JOB_TYPES:
             raise InputError(f"unknown job type {type!r}: use {', '.join(JOB_TYPES)}")
-        source = Path(input_path).expanduser().resolve()
-        if not source.exists():
-            raise InputError(f"no such file: {input_path}")
-        open_input(source).close()  # a FIFO, socket or device is refused here, in one line, not when it runs
+        source = checked_input(input_path)
         options: dict[str, Any] = {}
         given_plan = plan is not None
         if country is not None:
@@ -105,14 +122,16 @@ class JobQueue:
         if output_format is not None:
             options["output_format"] = output_format
         plan = (plan or Plan()).with_options(**options)
-        target = Path(output_path).expanduser() if output_path else default_output_path(source, plan.output_format)
-        target = target.resolve()
-        if target == source:
-            raise InputError(f"the output would overwrite the input file {source}")
-        if not target.parent.is_dir():
-            raise InputError(f"output folder does not exist: {target.parent}")
+        target = checked_output(output_path or default_output_path(source, plan.output_format), [source])
         config = {**plan.to_dict(), "detect": not plan.columns, "overrides": dict(overrides or {}),
                   "country_given": country is not None or given_plan}
+        return self.submit_job(type, source, target, config, input_key=input_key)
+
+    def submit_job(self, type: str, source: Path, target: Path, config: dict, *, input_key: str | None = None,
+                   extra: dict | None = None) -> Job:
+        """Queue a job whose paths and config the caller checked (``submit``, ``submit_dedupe``)."""
+        if type not in (*JOB_TYPES, DEDUPE):
+            raise InputError(f"unknown job type {type!r}: use {', '.join((*JOB_TYPES, DEDUPE))}")
         job = Job(
             id=new_job_id(), type=type, status=JobStatus.PENDING,
             input_path=str(source), output_path=str(target),
@@ -120,6 +139,7 @@ class JobQueue:
             total_rows=None, processed_rows=0, valid_rows=0, invalid_rows=0,
             error_message=None, created_at=self.clock(), started_at=None, completed_at=None,
             attempts=0, max_attempts=self.policy.max_attempts, next_retry_at=None, report=None,
+            extra=dict(extra or {}),
         )
         with self.cache.transact():
             self._save(None, job)

@@ -1,6 +1,7 @@
 """Run one claimed job with the engine: plan, resume point, progress, and the outcome ladder.
 
-    success      -> completed (report stored), then its COMPLETED event
+    success      -> completed (report stored), then its COMPLETED event (a "dedupe" job runs
+                    ``jobs.dedupe_job.run_dedupe`` instead of the engine, on the same ladder)
     Cancelled    -> cancelled (the engine removed its part file; no output)
     StopRequested-> back to pending with its checkpoint (graceful shutdown; resumes later)
     ChunkCrashed -> failed at once, the checkpoint kept (an engine process died on those rows)
@@ -29,8 +30,9 @@ from normdesk import settings
 from normdesk.engine.errors import ChunkCrashed
 from normdesk.engine.files import detected_country
 from normdesk.engine.pipeline import CHUNK_ROWS, INPUT_CHANGED
+from normdesk.jobs.dedupe_job import run_dedupe
 from normdesk.jobs.events import EventKind, JobEvent
-from normdesk.jobs.model import Job
+from normdesk.jobs.model import DEDUPE, Job
 from normdesk.jobs.queue import JobQueue
 from normdesk.jobs.store import StoreError
 
@@ -133,11 +135,13 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
     job = control.job
     progress = JobProgress(queue, owner, control, on_progress)
     try:
-        plan = resolve_plan(job)
-        report = run_file(job.input_path, job.output_path, plan, progress=progress,
-                          checkpoint=resume_point(queue, job), on_checkpoint=progress.on_checkpoint,
-                          workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job),
-                          strict=settings.load().strict_lines)
+        if job.type == DEDUPE:
+            report = run_dedupe(queue, job, progress)
+        else:
+            report = run_file(job.input_path, job.output_path, resolve_plan(job), progress=progress,
+                              checkpoint=resume_point(queue, job), on_checkpoint=progress.on_checkpoint,
+                              workers=workers, chunk_rows=chunk_rows or CHUNK_ROWS, cluster=cluster_for(job),
+                              strict=settings.load().strict_lines).to_dict()
     except StopRequested:
         return queue.release(job.id, owner)
     except LeaseLost:
@@ -157,9 +161,9 @@ def run_job(queue: JobQueue, owner: str, control: RunControl, on_progress: Progr
         log.exception("job %s failed", job.id)
         message = f"{type(err).__name__}: {err}".splitlines()[0]
         return queue.fail(job.id, owner, message, retryable=True)
-    if report.input_changed:
+    if report.get("input_changed"):
         log.warning("job %s: %s", job.id, INPUT_CHANGED)
-    done = queue.complete(job.id, owner, report.to_dict(), output_stat=file_stat(job.output_path))
+    done = queue.complete(job.id, owner, report, output_stat=file_stat(job.output_path))
     if done is not None:
         queue.run_completed(done)
     return done

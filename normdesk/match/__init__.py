@@ -4,6 +4,8 @@
     report = dedupe(["crm.csv", "signups.csv"], "people.csv", merged="golden.csv")
 """
 
-from normdesk.match.dedupe import CLUSTER, MERGED, SCORE, SOURCE, DedupeReport, dedupe
+from normdesk.match.clusters import Decisions
+from normdesk.match.dedupe import DedupeReport, dedupe
+from normdesk.match.export import CLUSTER, MERGED, SCORE, SOURCE
 
-__all__ = ["CLUSTER", "MERGED", "SCORE", "SOURCE", "DedupeReport", "dedupe"]
+__all__ = ["CLUSTER", "MERGED", "SCORE", "SOURCE", "Decisions", "DedupeReport", "dedupe"]

@@ -13,19 +13,22 @@ from pathlib import Path
 from typing import Sequence
 
 import duckdb
+import numpy as np
 import polars as pl
 from splink import DuckDBAPI, Linker
 
-from normdesk.engine import InputError, Plan, detect_file, open_source, plan_from_detection, run_file
+from normdesk.engine import Cancelled, InputError, Plan, detect_file, open_source, plan_from_detection, run_file
+from normdesk.engine.progress import NoProgress, Progress
 from normdesk.engine.reader import unique_columns
 from normdesk.engine.transform import output_layout
-from normdesk.engine.writer import finalize, new_part_path
-from normdesk.match import model
+from normdesk.match import clusters, model
+from normdesk.match.clusters import Decisions
 from normdesk.match.columns import add_name_keys, comparison_frame, roles_for
+from normdesk.match.export import SOURCE, write_clustered, write_merged
 from normdesk.paths import data_dir
 
-CLUSTER, SCORE, SOURCE, MERGED = "normdesk_cluster", "normdesk_match_score", "normdesk_source", "normdesk_merged_rows"
 MEMORY_LIMIT = "1GB"  # DuckDB spills to its temporary folder in the data folder beyond this
+KEPT = ("rows.parquet", "pairs.parquet")  # what ``keep`` receives: the window re-clusters from these
 
 
 @dataclass
@@ -41,14 +44,20 @@ class DedupeReport:
     output: str = ""
     merged: str | None = None
     elapsed_s: float = 0.0
+    phases_s: dict[str, float] = field(default_factory=dict)  # normalize, block, train, predict, cluster, write
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """With ``total_rows`` (the job queue's row count) and ``kind`` (a dedupe report, not a run's)."""
+        return {**asdict(self), "kind": "dedupe", "total_rows": self.rows}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DedupeReport:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def summary(self) -> str:
         return (f"{self.rows:,} rows -> {self.clusters:,} clusters ({self.rows_in_clusters:,} rows in clusters "
                 f"of 2 or more); {self.pairs_compared:,} pairs compared, {self.links:,} links >= {self.threshold}; "
-                f"{self.elapsed_s:.1f} s\nblocking rules: {', '.join(self.blocking_rules) or 'none'}\n"
+                f"{self.elapsed_s:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in self.phases_s.items())})\nblocking rules: {', '.join(self.blocking_rules) or 'none'}\n"
                 f"compared: {', '.join(self.match_columns)}\noutput: {self.output}"
                 + (f"\nmerged: {self.merged}" if self.merged else ""))
 
@@ -64,16 +73,22 @@ class _File:
 def dedupe(
     inputs: Sequence[str | Path], output: str | Path, *, plan: Plan | None = None, threshold: float = 0.9,
     merged: str | Path | None = None, match: list[str] | None = None, against: str | Path | None = None,
-    output_format: str = "csv",
+    output_format: str = "csv", progress: Progress | None = None, decisions: Decisions | None = None,
+    keep: Path | None = None,
 ) -> DedupeReport:
-    """Cluster the rows of ``inputs`` (or link them to ``against``) into ``output``; returns the report."""
+    """Cluster the rows of ``inputs`` (or link them to ``against``) into ``output``; returns the report.
+    ``progress`` is told the rows normalized and the share of the work done, and is asked between
+    phases whether to stop (``Cancelled``); ``decisions`` are the user's verdicts on clusters;
+    ``keep`` (a folder) receives the rows and every scored pair, to re-cluster without Splink."""
     started = time.monotonic()
     if not 0.0 < threshold < 1.0:
         raise InputError(f"the threshold is a probability between 0 and 1, not {threshold}")
+    phases = _Phases(progress or NoProgress())
     work = Path(tempfile.mkdtemp(prefix="dedupe-", dir=data_dir()))
     try:
         paths = ([Path(against)] if against else []) + [Path(p) for p in inputs]
-        files, frames, present = _prepare(paths, work, plan, match)
+        files, frames, present = _prepare(paths, work, plan, match, phases)
+        phases.reached(_Phases.NORMALIZED, "normalize")  # and the comparison columns, name sounds, nicknames
         if not present:
             raise InputError("no column to compare: no name, email, phone, address or date of birth was found")
         con = duckdb.connect(str(work / "match.duckdb"))
@@ -84,25 +99,77 @@ def dedupe(
         con.execute(f"CREATE TABLE compare AS {model.block_key_sql('compare_raw', keys)}")
         con.unregister("compare_raw")
         del frames
+        phases.reached(0.55, "block")
         report = DedupeReport(rows=sum(f.rows for f in files), threshold=threshold,
                               blocking_rules=[k for k, _ in keys], match_columns=sorted(present))
-        edges = _links(con, present, [k for k, _ in keys], threshold, bool(against), report)
-        base = files[0] if against else None
-        assignment = _assign(con, work, edges, base, report)
+        pairs_path = work / "pairs.parquet"
+        _score_pairs(con, present, [k for k, _ in keys], bool(against), pairs_path, phases, report)
         out_files = files[1:] if against else files
-        _write(out_files, assignment, Path(output), output_format, several=len(out_files) > 1)
+        rows_path = _keep_rows(out_files, work / "rows.parquet")
+        pairs = pl.read_parquet(pairs_path, columns=list(clusters.PAIRS_SCHEMA))
+        edges = clusters.links(pairs, threshold, None if against else decisions)
+        if against:
+            assignment = _linked_to_base(con, edges)
+        else:
+            assignment = clusters.assign(np.arange(1, report.rows + 1, dtype=np.int64), edges)
+        con.close()
+        counts = clusters.summary(assignment, edges)
+        report.clusters, report.rows_in_clusters, report.links = counts["clusters"], counts["rows_in_clusters"], counts["links"]
+        phases.reached(0.9, "cluster")
+        write_clustered(rows_path, assignment, Path(output), output_format)
         report.output = str(output)
         if merged:
-            _write_merged(con, assignment, out_files, Path(merged), output_format)
+            write_merged(rows_path, assignment, Path(merged), output_format, MEMORY_LIMIT)
             report.merged = str(merged)
-        con.close()
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in KEPT:
+                shutil.move(work / name, keep / name)
+        phases.reached(1.0, "write")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.elapsed_s = round(time.monotonic() - started, 3)
+    report.phases_s = phases.seconds
     return report
 
 
-def _prepare(paths, work, plan, match):
+class _Phases:
+    """Maps the work onto one 0..1 progress: normalizing the files takes the first half (each file
+    its share), scoring and clustering the rest; asks to stop between phases."""
+
+    NORMALIZED = 0.5
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.rows, self.fraction = progress, 0, 0.0
+        self.seconds: dict[str, float] = {}  # wall time of each phase
+        self._mark = time.monotonic()
+
+    def reached(self, fraction: float, phase: str) -> None:
+        """``phase`` is done: time it, report the progress, stop if asked to."""
+        now = time.monotonic()
+        self.seconds[phase], self._mark = round(now - self._mark, 2), now
+        if self.progress.cancelled():
+            raise Cancelled()
+        self.fraction = fraction
+        self.progress.update(self.rows, fraction)
+
+    def file(self, index: int, count: int) -> Progress:
+        """The progress of normalizing file ``index`` of ``count``."""
+        outer, before = self, self.rows
+
+        class _FileProgress:
+            def update(self, rows_done: int, fraction: float) -> None:
+                outer.rows = before + rows_done
+                outer.fraction = outer.NORMALIZED * (index + fraction) / count
+                outer.progress.update(outer.rows, outer.fraction)
+
+            def cancelled(self) -> bool:
+                return outer.progress.cancelled()
+
+        return _FileProgress()
+
+
+def _prepare(paths, work, plan, match, phases: _Phases):
     files, frames, present, next_id = [], [], set(), 1
     for i, path in enumerate(paths):
         with open_source(path, plan.sheet if plan else None) as source:
@@ -110,7 +177,7 @@ def _prepare(paths, work, plan, match):
         file_plan = plan if plan is not None else plan_from_detection(detect_file(path))
         file_plan = file_plan.with_options(output_format="parquet")
         normalized = work / f"file{i}.parquet"
-        run_file(path, normalized, file_plan)
+        run_file(path, normalized, file_plan, progress=phases.file(i, len(paths)), profile=False)
         out_names = unique_columns([c.header for c in output_layout(file_plan, columns, header)])
         if match:
             missing = [m for m in match if m not in [h.strip() for h in header]]
@@ -126,8 +193,8 @@ def _prepare(paths, work, plan, match):
     return files, frames, present
 
 
-def _links(con, present, keys, threshold, against, report) -> str:
-    """Scored pairs above the threshold, in table ``edges`` (unique_id_l, unique_id_r, match_probability)."""
+def _score_pairs(con, present, keys, against, pairs_path: Path, phases: _Phases, report) -> None:
+    """Train the model and score every pair the blocking rules produce into ``pairs_path``."""
     db = DuckDBAPI(con)
     if against:
         con.execute("CREATE TABLE base_rows AS SELECT * FROM compare WHERE source_dataset = 'f0'; "
@@ -138,97 +205,34 @@ def _links(con, present, keys, threshold, against, report) -> str:
         linker = Linker(db.register("compare", table_name="rows"), model.settings(present, keys, "dedupe_only"),
                         log_level=logging.ERROR)
     model.train(linker, keys, present)
+    phases.reached(0.7, "train")
     predictions = linker.inference.predict(warning_mode="never")
-    table = predictions.physical_name
-    report.pairs_compared = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    con.execute(f"CREATE TABLE edges AS SELECT unique_id_l, unique_id_r, match_probability FROM {table} "
-                f"WHERE match_probability >= {threshold}")
-    report.links = con.execute("SELECT count(*) FROM edges").fetchall()[0][0]
-    return "edges"
+    con.execute(f"COPY (SELECT unique_id_l, unique_id_r, match_probability, match_weight "
+                f"FROM {predictions.physical_name}) TO '{pairs_path}' (FORMAT parquet)")
+    report.pairs_compared = con.execute(f"SELECT count(*) FROM '{pairs_path}'").fetchall()[0][0]
+    phases.reached(0.85, "predict")
 
 
-def _assign(con, work: Path, edges, base: _File | None, report) -> Path:
-    """Cluster and score of every row, by unique_id. Clusters are the connected components of the
-    links, named by their smallest row number; against a base, a new row takes its best base row's id."""
-    if base is None:
-        con.execute(f"""
-            CREATE TABLE nodes AS SELECT unique_id AS id, unique_id AS cluster FROM compare;
-            CREATE TABLE both_ways AS SELECT unique_id_l AS a, unique_id_r AS b FROM {edges}
-                UNION ALL SELECT unique_id_r, unique_id_l FROM {edges};""")
-        while True:  # label propagation: each row takes the smallest label among its neighbours
-            changed = con.execute("""
-                CREATE OR REPLACE TABLE next AS
-                SELECT n.id, least(n.cluster, coalesce(min(m.cluster), n.cluster)) AS cluster
-                FROM nodes n LEFT JOIN both_ways e ON e.a = n.id LEFT JOIN nodes m ON m.id = e.b
-                GROUP BY n.id, n.cluster;
-                SELECT count(*) FROM next JOIN nodes USING (id) WHERE next.cluster <> nodes.cluster""").fetchall()[0][0]
-            con.execute("DROP TABLE nodes; ALTER TABLE next RENAME TO nodes")
-            if not changed:
-                break
-        score = f"""SELECT id, max(p) AS score FROM (SELECT unique_id_l AS id, match_probability AS p FROM {edges}
-                    UNION ALL SELECT unique_id_r, match_probability FROM {edges}) GROUP BY id"""
-    else:
-        con.execute(f"""
-            CREATE TABLE nodes AS SELECT c.unique_id AS id, coalesce(best.base, c.unique_id) AS cluster FROM compare c
-            LEFT JOIN (SELECT unique_id_r AS id, arg_max(unique_id_l, match_probability) AS base FROM {edges}
-                       GROUP BY unique_id_r) best ON best.id = c.unique_id
-            WHERE c.source_dataset <> 'f0'""")
-        score = f"SELECT unique_id_r AS id, max(match_probability) AS score FROM {edges} GROUP BY id"
-    path = work / "assign.parquet"
-    con.execute(f"""COPY (SELECT n.id AS unique_id, n.cluster, s.score FROM nodes n LEFT JOIN ({score}) s USING (id)
-                    ORDER BY n.id) TO '{path}' (FORMAT parquet)""")
-    stats = con.execute("SELECT count(*), sum(CASE WHEN k > 1 THEN k END) FROM "
-                        "(SELECT count(*) AS k FROM nodes GROUP BY cluster)").fetchall()[0]
-    report.clusters, report.rows_in_clusters = stats[0], int(stats[1] or 0)
-    return path
+def _linked_to_base(con, edges: pl.DataFrame) -> pl.DataFrame:
+    """Against a base: a new row takes its best base row's id (or its own), and that link's score."""
+    con.register("edges", edges)
+    return con.sql("""
+        SELECT c.unique_id, coalesce(best.base, c.unique_id) AS cluster, best.score FROM compare c
+        LEFT JOIN (SELECT unique_id_r AS id, arg_max(unique_id_l, match_probability) AS base,
+                          max(match_probability) AS score FROM edges GROUP BY unique_id_r) best ON best.id = c.unique_id
+        WHERE c.source_dataset <> 'f0' ORDER BY c.unique_id""").pl()
 
 
-def _clustered(files: list[_File], assignment: Path, several: bool, base_clusters: bool = False) -> pl.LazyFrame:
+def _keep_rows(files: list[_File], path: Path) -> Path:
+    """The normalized rows of ``files`` in order, with their unique_id, their file's rank by
+    modification time (newest highest) and, for several files, the file's name."""
+    newest = {f.path: rank for rank, f in enumerate(sorted(files, key=lambda f: f.path.stat().st_mtime))}
     parts = []
-    assign = pl.scan_parquet(assignment)
     for f in files:
-        extra = assign.filter(pl.col("unique_id").is_between(f.first_id, f.first_id + f.rows - 1)).select(
-            pl.col("cluster").alias(CLUSTER), pl.col("score").round(4).alias(SCORE))
-        frame = pl.concat([pl.scan_parquet(f.normalized), extra], how="horizontal")
-        if several:
+        frame = pl.scan_parquet(f.normalized).with_row_index("unique_id", offset=f.first_id).select(
+            pl.exclude("unique_id"), pl.col("unique_id").cast(pl.Int64), pl.lit(newest[f.path], pl.Int32).alias("_file_rank"))
+        if len(files) > 1:
             frame = frame.with_columns(pl.lit(f.path.name).alias(SOURCE))
         parts.append(frame)
-    return pl.concat(parts, how="diagonal_relaxed")
-
-
-def _write(files, assignment, output: Path, fmt: str, several: bool) -> None:
-    frame = _clustered(files, assignment, several)
-    _sink(frame, output, fmt)
-
-
-def _sink(frame: pl.LazyFrame, output: Path, fmt: str) -> None:
-    """Written to a part file beside the output, then converted and renamed (atomic)."""
-    part = new_part_path(output)
-    try:
-        frame.sink_csv(part)
-        finalize(part, output, fmt, ",", frame.collect_schema().names())
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def _write_merged(con, assignment: Path, files: list[_File], merged: Path, fmt: str) -> None:
-    """One golden row per cluster: per column the most frequent non-empty value, ties to the newest
-    file (modification time), then the most complete (longest) value; plus the rows it merged."""
-    rows = _clustered(files, assignment, several=False)
-    newest = {f.path.name: rank for rank, f in enumerate(sorted(files, key=lambda f: f.path.stat().st_mtime))}
-    ranks = pl.concat([pl.repeat(newest[f.path.name], f.rows, eager=True, dtype=pl.Int32) for f in files])
-    ids = pl.concat([pl.int_range(f.first_id, f.first_id + f.rows, eager=True) for f in files])
-    table = rows.collect().with_columns(_file_rank=ranks, _row=ids)
-    con.register("clustered", table)
-    value_cols = [c for c in table.columns if c not in (CLUSTER, SCORE, "_file_rank", "_row")]
-    # window counts cannot sit inside an aggregate: compute them first
-    counted = ", ".join(f'count("{c}") OVER (PARTITION BY {CLUSTER}, "{c}") AS "_n{i}"' for i, c in enumerate(value_cols))
-    picks = ", ".join(
-        f'arg_max("{c}", [ "_n{i}", _file_rank, length("{c}") ]) FILTER (WHERE "{c}" IS NOT NULL) AS "{c}"'
-        for i, c in enumerate(value_cols)
-    )
-    golden = con.execute(f"""
-        SELECT {CLUSTER}, {picks}, string_agg(_row::VARCHAR, ';' ORDER BY _row) AS {MERGED}
-        FROM (SELECT *, {counted} FROM clustered) GROUP BY {CLUSTER} ORDER BY {CLUSTER}""").to_arrow_table()
-    con.unregister("clustered")
-    _sink(pl.from_arrow(golden).lazy(), merged, fmt)
+    pl.concat(parts, how="diagonal_relaxed").sink_parquet(path)
+    return path
