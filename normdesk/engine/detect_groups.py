@@ -37,7 +37,7 @@ from normdesk.engine.types import AddressPart, ColumnType
 FIT = 0.7  # share of a column's distinct values that must have a part's shape
 CONTENT_FIT = 0.9  # ... when no header names the part
 ZIP_RE = rf"^(?:\d{{4,5}}(?:-?\d{{4}})?|{CA_POSTCODE})$"
-_STEM_TAIL = re.compile(r"(?:address|addr|name|nm|line)+$")
+_STEM_TAIL = re.compile(r"(?:address|addr|name|nm|line|\d)+$")
 _KINDS = {"address": ColumnType.ADDRESS, "name": ColumnType.NAME}
 
 
@@ -90,8 +90,8 @@ def _fits(kind: str, part: str, det: Any, shares: dict[str, float], need: float)
     """The content of a column fits the part (an empty column fits any part its header names)."""
     if det.type in (ColumnType.EMAIL, ColumnType.PHONE) or (det.type is ColumnType.ADDRESS and det.part is None):
         return False  # found to be something else, or a one-line address: left as is
-    if not shares:
-        return need < CONTENT_FIT
+    if not shares:  # an empty column in the sample: only a second address line is often empty
+        return part == "line2" and need < CONTENT_FIT
     if kind == "name":
         if part in ("title", "suffix"):
             return shares[part] >= need
@@ -122,6 +122,28 @@ def _content_places(dets: Sequence[Any], shares: list[dict[str, float]], taken: 
             taken[j] = ("address", "street", stem)
 
 
+def _neighbours(dets: Sequence[Any], taken: dict[int, tuple[str, str, str]]) -> None:
+    """A part alone in its group (``physical_address`` beside ``zip``, ``provider_town`` beside
+    ``state``), or a street address with no part header, joins the group of a column next to it
+    (up to two columns away) that lacks that part."""
+    def members(kind: str, stem: str) -> set[str]:
+        return {p for k, p, s in taken.values() if (k, s) == (kind, stem)}
+
+    for i, det in enumerate(dets):
+        if i in taken:
+            kind, part, stem = taken[i]
+            if len(members(kind, stem)) > 1 or sum((k, s) == (kind, stem) for k, _, s in taken.values()) > 1:
+                continue
+        elif det.type is ColumnType.ADDRESS and det.part == AddressPart.STREET.value:
+            kind, part = "address", "street"
+        else:
+            continue
+        for j in (i + 1, i - 1, i + 2, i - 2):
+            if j in taken and taken[j][0] == kind and part not in members(kind, taken[j][2]):
+                taken[i] = (kind, part, taken[j][2])
+                break
+
+
 def assign_groups(sample: pl.DataFrame, dets: list[Any]) -> list[Any]:
     """``dets`` (one ``ColumnDetection`` per column of ``sample``) with the group parts set."""
     shares = [_shares(sample.get_column(d.name)) for d in dets]
@@ -131,8 +153,9 @@ def assign_groups(sample: pl.DataFrame, dets: list[Any]) -> list[Any]:
         if hint and _fits(hint[0], hint[1], det, shares[i], FIT):
             taken[i] = hint
     _content_places(dets, shares, taken)
+    _neighbours(dets, taken)
     groups: dict[tuple[str, str], dict[str, int]] = {}
-    for i, (kind, part, stem) in taken.items():
+    for i, (kind, part, stem) in sorted(taken.items()):
         groups.setdefault((kind, stem), {}).setdefault(part, i)
     groups = {key: parts for key, parts in groups.items() if len(parts) > 1}
     out = list(dets)

@@ -8,7 +8,6 @@ polars frame that a chunk joins on.
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import version
 
 import polars as pl
 
@@ -41,4 +40,6 @@ def zip_table() -> pl.DataFrame:
 
 
 def zip_data_version() -> str:
-    return f"zipcodes {version('zipcodes')}"
+    import zipcodes
+
+    return f"zipcodes {zipcodes.__version__}"
