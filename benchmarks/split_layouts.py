@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+from functools import lru_cache
 from pathlib import Path
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_contacts.py"
@@ -57,6 +58,7 @@ def _name(gen, module) -> dict[str, str]:
             "last": gen.pad(gen.case(last)), "suffix": suffix, "t_first": first, "t_last": last}
 
 
+@lru_cache(maxsize=4)
 def rows(n: int, seed: int = 42) -> list[dict[str, str]]:
     module = _generator()
     gen = module.Gen(seed)

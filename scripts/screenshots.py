@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             keyring.set_keyring(chosen)
         shoot_automation(app, window, tmp, args.out)
+        shoot_groups(app, window, tmp, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:
@@ -276,6 +277,27 @@ def main(argv: list[str] | None = None) -> int:
     for png in sorted(args.out.glob("*.png")):
         print(png)
     return 0
+
+
+def shoot_groups(app, window, tmp: Path, out: Path) -> None:
+    """The preview of a file with a home and a work address split over columns (issue 10)."""
+    path = tmp / "files" / "contacts_split.csv"
+    path.write_text(
+        "first,last,home_street,home_suite,home_city,home_state,home_zip,work_street,work_city,work_state,work_zip\n"
+        "JOHN,smith,12 main street apt 4,,cambridge,Massachusetts,2139,1 Federal St,boston,MA,02110\n"
+        "mary,O'BRIEN,500 w 5th avenue,suite 200,NEW YORK,ny,10001,350 5th Ave,New York,NY,10118\n"
+        "Ann,Lee,77 elm st,,springfield,IL,62704,9 Pine St,chicago,CA,60601\n"
+        "Raj,Patel,8 oak road,# 5,austin,Texas,78701,200 Congress Ave,Austin,TX,78701\n",
+        encoding="utf-8")
+    dialog = window.open_files([path])
+    dialog.resize(1100, 760)
+    wait(app, lambda: bool(dialog.previews()))
+    preview = dialog.previews()[0]
+    names = [r.name for r in preview.columns_model.rows()]
+    preview.select_column(names.index("work_state"))
+    settle(app, 1.0)
+    dialog.grab().save(str(out / "preview_dialog_groups.png"))
+    dialog.reject()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from normdesk.engine.plan import Plan
+from normdesk.engine.plan import ColumnPlan, Plan
 from normdesk.engine.types import AddressPart, ColumnType, NamePart
 
 ADDRESS_PARTS = tuple(p.value for p in AddressPart if p is not AddressPart.FULL)
@@ -35,6 +35,11 @@ class Group:
     def line_header(self) -> str:
         """The header of the optional one-line address column."""
         return f"{self.name}_address_line" if self.name else "address_line"
+
+
+def group_only(col: ColumnPlan) -> bool:
+    """A part that is normalized only in a group (a city, a ZIP, a title), never on its own."""
+    return col.part in _GROUP_PARTS.get(col.type, ()) and col.part not in _STANDALONE
 
 
 def plan_groups(plan: Plan, columns: list[str]) -> list[Group]:

@@ -15,6 +15,7 @@ MAX_INVALID_SAMPLES = 50
 class ColumnReport:
     type: str
     part: str | None = None
+    group: str | None = None  # the address or name group the part belongs to, when named
     empty: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -91,7 +92,7 @@ class Report:
                 f"  {'column':<{width}}  {'type':<14} {'empty':>9} {'changed':>9} {'unchanged':>9} {'invalid':>9}"
             )
             for name, col in self.columns.items():
-                kind = f"{col.type}:{col.part}" if col.part else col.type
+                kind = (f"{col.type}:{col.part}" if col.part else col.type) + (f"@{col.group}" if col.group else "")
                 lines.append(
                     f"  {name:<{width}}  {kind:<14} {col.empty:>9,} {col.changed:>9,}"
                     f" {col.unchanged:>9,} {col.invalid:>9,}"
