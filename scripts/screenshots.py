@@ -294,8 +294,9 @@ def shoot_groups(app, window, tmp: Path, out: Path) -> None:
     wait(app, lambda: bool(dialog.previews()))
     preview = dialog.previews()[0]
     names = [r.name for r in preview.columns_model.rows()]
-    preview.select_column(names.index("work_state"))
-    settle(app, 1.0)
+    preview.select_column(names.index("home_state"))
+    wait(app, lambda: preview.after_model.rowCount() > 0)
+    settle(app)
     dialog.grab().save(str(out / "preview_dialog_groups.png"))
     dialog.reject()
 
