@@ -213,3 +213,30 @@ def test_a_real_file_with_four_addresses_and_an_agent():
     assert groups == {("address", "principal"): everything, ("address", "mailing"): everything,
                       ("address", "agentprincipal"): everything, ("address", "agentmailing"): everything,
                       ("name", None): {"first", "middle", "last", "suffix"}}
+
+
+def test_the_preview_shows_and_keeps_a_columns_group(qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    from normdesk.engine.detect import ColumnDetection
+    from normdesk.gui.column_plan_model import CHOICES, ColumnPlanModel, PreviewColumn, TypeDelegate
+    from normdesk.gui.file_preview import before_after
+
+    model = ColumnPlanModel()
+    model.set_detection([ColumnDetection("hc", ColumnType.ADDRESS, 0.9, "x", "city", "home")])
+    cell = model.index(0, PreviewColumn.USE_AS)
+    assert cell.data() == "City @home"
+    assert {text for _, text in CHOICES} >= {"City", "State / province", "ZIP / postal code", "Name suffix"}
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    delegate = TypeDelegate(view)
+    editor = delegate.createEditor(view, None, cell)
+    delegate.setEditorData(editor, cell)
+    assert editor.currentText() == "City"
+    editor.setCurrentIndex(editor.findText("State / province"))
+    delegate.setModelData(editor, model, cell)
+    assert model.overrides() == {"hc": "address:state@home"}  # another part, the same group
+    rows = before_after(["Massachusetts", "Atlantis"], ColumnPlan.parse("address:state@home"), "US", False)
+    assert [(before, after, outcome) for before, after, _, outcome, _ in rows] == [
+        ("Massachusetts", "MA", Outcome.CHANGED), ("Atlantis", "Atlantis", Outcome.INVALID)]

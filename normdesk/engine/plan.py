@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.types import AddressPart, ColumnType, NamePart
+from normdesk.engine.types import AddressPart, ColumnType, NamePart, type_label
 from normdesk.settings import DEFAULTS, OUTPUT_FORMATS
 
 PLAN_VERSION = 1
@@ -54,8 +54,7 @@ class ColumnPlan:
         return cls(ctype, None if part == "full" else part, group or None)
 
     def label(self) -> str:
-        text = f"{self.type.value}:{self.part}" if self.part else self.type.value
-        return f"{text}@{self.group}" if self.group else text
+        return type_label(self.type.value, self.part, self.group)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,12 @@ class AddressPart(StrEnum):
     COUNTRY = "country"
 
 
+def type_label(ctype: str, part: str | None = None, group: str | None = None) -> str:
+    """How a column type is written: ``name``, ``address:street``, ``address:city@home``."""
+    text = f"{ctype}:{part}" if part else str(ctype)
+    return f"{text}@{group}" if group else text
+
+
 class Outcome(IntEnum):
     """What happened to one value; counted per column in the report."""
 
