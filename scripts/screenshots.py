@@ -294,6 +294,7 @@ def shoot_groups(app, window, tmp: Path, out: Path) -> None:
     wait(app, lambda: bool(dialog.previews()))
     preview = dialog.previews()[0]
     names = [r.name for r in preview.columns_model.rows()]
+    dialog.address_line.setChecked(True)
     preview.select_column(names.index("home_state"))
     wait(app, lambda: preview.after_model.rowCount() > 0)
     settle(app)

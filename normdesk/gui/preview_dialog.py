@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -84,11 +85,15 @@ class PreviewDialog(QDialog):
         self.country, self.accents = self.options.country, self.options.accents
         self.format, self.folder = self.options.format, self.options.folder
         self.safe_formulas = self.options.formulas_box()
+        self.address_line = QCheckBox("Add a one-line address column for each address group")
+        self.address_line.setToolTip("After the last column of each split address (street, city, state, ZIP...),\n"
+                                     "a column with the whole standardized address on one line")
         folder_row = self.options.folder_row()
 
         options = QFormLayout()
         options.addRow("Default country:", self.country)
         options.addRow("", self.accents)
+        options.addRow("", self.address_line)
         left = QWidget()
         left.setLayout(options)
         options2 = QFormLayout()
@@ -139,7 +144,8 @@ class PreviewDialog(QDialog):
         out = []
         fmt = self.format.currentText()
         for preview in self.previews():
-            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked())
+            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked(),
+                                                  address_line=self.address_line.isChecked())
             for path in preview.paths:
                 out.append((path, output_path_for(path, self.folder.text().strip(), fmt, taken), plan))
         for folder in {output.parent for _, output, _ in out}:
