@@ -364,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot_rejects(app, window, tmp, args.out)
         shoot_workbench(app, window, ids, args.out)
         shoot_duplicates(app, queue, tmp, args.out)
+        shoot_groups(app, window, tmp, args.out)
         window.feed.stop()
         ids["_dispatcher"].close()
     finally:
@@ -505,8 +506,27 @@ def shoot_duplicates(app, queue, tmp: Path, out: Path) -> None:
     view.close()
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def shoot_groups(app, window, tmp: Path, out: Path) -> None:
+    """The preview of a file with a home and a work address split over columns (issue 10)."""
+    path = tmp / "files" / "contacts_split.csv"
+    path.write_text(
+        "first,last,home_street,home_suite,home_city,home_state,home_zip,work_street,work_city,work_state,work_zip\n"
+        "JOHN,smith,12 main street apt 4,,cambridge,Massachusetts,2139,1 Federal St,boston,MA,02110\n"
+        "mary,O'BRIEN,500 w 5th avenue,suite 200,NEW YORK,ny,10001,350 5th Ave,New York,NY,10118\n"
+        "Ann,Lee,77 elm st,,springfield,IL,62704,9 Pine St,chicago,CA,60601\n"
+        "Raj,Patel,8 oak road,# 5,austin,Texas,78701,200 Congress Ave,Austin,TX,78701\n",
+        encoding="utf-8")
+    dialog = window.open_files([path])
+    dialog.resize(1100, 760)
+    wait(app, lambda: bool(dialog.previews()))
+    preview = dialog.previews()[0]
+    names = [r.name for r in preview.columns_model.rows()]
+    dialog.address_line.setChecked(True)
+    preview.select_column(names.index("home_state"))
+    wait(app, lambda: preview.after_model.rowCount() > 0)
+    settle(app)
+    dialog.grab().save(str(out / "preview_dialog_groups.png"))
+    dialog.reject()
 
 
 def shoot_results(app, window, job_id: str, out: Path) -> None:
@@ -532,3 +552,7 @@ def shoot_results(app, window, job_id: str, out: Path) -> None:
         settle(app, 0.5)
         view.grab().save(str(out / name))
     view.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -271,7 +271,7 @@ def test_json_shape():
     assert set(data["country"]) == {"code", "evidence", "column"}
     assert [c["name"] for c in data["columns"]] == ["Tel", "Vorname", "Notes"]
     for col in data["columns"]:
-        assert set(col) == {"name", "type", "confidence", "evidence", "part"}
+        assert set(col) == {"name", "type", "confidence", "evidence", "part", "group"}
         assert col["type"] in {"name", "email", "phone", "address", "unknown"}
         assert 0.0 <= col["confidence"] <= 1.0 and isinstance(col["evidence"], str) and col["evidence"]
     assert [(c["type"], c["part"]) for c in data["columns"]] == [("phone", None), ("name", "first"), ("unknown", None)]
@@ -283,7 +283,8 @@ def test_detections_are_frozen_values():
     det = ColumnDetection("a", ColumnType.EMAIL, 1.0, "x")
     with pytest.raises(AttributeError):
         det.type = ColumnType.NAME  # type: ignore[misc]
-    assert det.to_dict() == {"name": "a", "type": "email", "confidence": 1.0, "evidence": "x", "part": None}
+    assert det.to_dict() == {"name": "a", "type": "email", "confidence": 1.0, "evidence": "x", "part": None,
+                             "group": None}
 
 
 # -- cost ------------------------------------------------------------------------------------------------------

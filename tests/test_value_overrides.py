@@ -64,3 +64,23 @@ def test_bad_overrides_are_one_line_errors(tmp_path):
     missing = Plan.from_dict(plan().to_dict() | {"values": [{"column": "Fax", "raw": "1", "replacement": None}]})
     with pytest.raises(InputError, match="Fax"):
         missing.check_columns(ROWS[0])
+
+
+def test_overrides_apply_to_the_parts_of_an_address_group(tmp_path):
+    """A city, state or ZIP fixed by hand goes through the group's normalizer (checked against the
+    other parts); one kept as is stays exactly as it was."""
+    from normdesk.engine.plan import ColumnPlan
+
+    src = write_csv(tmp_path / "split.csv", [["street", "city", "state", "zip"],
+                                             ["12 main street", "cambrige", "MA", "02139"],
+                                             ["1 federal st", "boston", "Massachusetts", "2110"],
+                                             ["9 elm st", "Springfield", "IL", "627O4"]])
+    parts = {name: ColumnPlan.parse(f"address:{part}") for name, part in
+             (("street", "street"), ("city", "city"), ("state", "state"), ("zip", "zip"))}
+    the_plan = Plan(columns=parts).with_value("city", "cambrige", "Cambridge").with_value("zip", "627O4", None)
+    run_file(src, tmp_path / "out.csv", the_plan, workers=0)
+    header, *rows = read_rows(tmp_path / "out.csv")
+    city, zip_ = header.index("city"), header.index("zip")
+    assert rows[0][city] == "Cambridge" and "city" not in rows[0][-1]
+    assert rows[2][zip_] == "627O4" and "zip:" not in rows[2][-1].lower()
+    assert rows[1][header.index("state")] == "MA" and rows[1][zip_] == "02110"  # the group still normalizes

@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_detect(args: argparse.Namespace) -> int:
     from normdesk.engine import detect_file
+    from normdesk.engine.types import type_label
 
     results = [detect_file(path, args.sheet) for path in args.files]
     if args.json:
@@ -29,7 +30,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
         column = f", row by row from '{country.column}'" if country.column else ""
         print(f"  country: {country.code or 'none'} ({country.evidence}{column})")
         width = max((len(c.name) for c in result.columns), default=6)
-        for col in result.columns:
-            kind = f"{col.type.value}:{col.part}" if col.part else col.type.value
-            print(f"  {col.name:<{width}}  {kind:<14} {col.confidence:4.2f}  {col.evidence}")
+        kinds = [type_label(col.type.value, col.part, col.group) for col in result.columns]
+        kind_width = max([14, *map(len, kinds)])
+        for col, kind in zip(result.columns, kinds):
+            print(f"  {col.name:<{width}}  {kind:<{kind_width}} {col.confidence:4.2f}  {col.evidence}")
     return EXIT_OK

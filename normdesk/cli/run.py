@@ -20,7 +20,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT")
     p.add_argument("--type", action="append", default=[], metavar="COLUMN=TYPE",
                    help="override a column's type: name, name:first, name:last, email, phone, address, "
-                        "address:street, or none to leave it as is (repeatable)")
+                        "address:street, or none to leave it as is (repeatable); the parts of a split address "
+                        "(address:street, :line2, :city, :state, :zip, :country) or name (name:title, :first, "
+                        ":middle, :last, :suffix) are normalized together as one record, and take a group "
+                        "name when a file has several: city=address:city@home")
+    p.add_argument("--address-line", action="store_true", default=None,
+                   help="address groups: also add a column with the one-line standardized address")
     p.add_argument("--country", help="default country for phone numbers and addresses without one (default: the file's "
                         "country as its data shows it, else US); a country column still wins row by row")
     p.add_argument("--preserve-accents", action="store_true", default=None, help="keep accents in names")
@@ -86,6 +91,7 @@ def _run(args: argparse.Namespace, detect_on: str | Path, remote: Any) -> int:
             "sheet": args.sheet,
             "safe_formulas": args.safe_formulas,
             "check_mx": args.check_mx or (settings.load().check_mx if not args.plan else None),
+            "address_line": args.address_line,
         }.items()
         if value is not None
     }

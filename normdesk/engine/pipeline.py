@@ -117,7 +117,7 @@ def run_file(
         if checkpoint is None:
             part, rows_done, resume_at, rejects_at = new_part_path(output), 0, None, (None, None)
             report = Report(format=plan.output_format, columns={
-                key: ColumnReport(col.type.value, col.part)
+                key: ColumnReport(col.type.value, col.part, col.group)
                 for key, col in plan.typed_columns() if key in source.columns
             }, safe_formulas=plan.safe_formulas, input_changed=input_changed,
                data_versions=data_versions(plan, source.columns))

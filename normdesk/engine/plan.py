@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.types import AddressPart, ColumnType, NamePart
+from normdesk.engine.types import AddressPart, ColumnType, NamePart, type_label
 from normdesk.settings import DEFAULTS, OUTPUT_FORMATS
 
 PLAN_VERSION = 1
@@ -19,14 +19,21 @@ _NONE_WORDS = {"none", "unknown", "skip", "ignore", "leave"}
 
 @dataclass(frozen=True, slots=True)
 class ColumnPlan:
-    """What one column holds. ``part`` says which part of a name or address (None: the whole)."""
+    """What one column holds. ``part`` says which part of a name or address (None: the whole);
+    ``group`` names the record the part belongs to when a file has several (``home``, ``work``)."""
 
     type: ColumnType
     part: str | None = None
+    group: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> ColumnPlan:
-        """Parse ``TYPE`` or ``TYPE:PART`` as typed by a user (``name:first``, ``none``)."""
+        """Parse ``TYPE``, ``TYPE:PART`` or ``TYPE:PART@GROUP`` as typed by a user (``name:first``,
+        ``address:city@home``, ``none``)."""
+        text, at, group = text.strip().partition("@")
+        group = group.strip()
+        if at and not group.replace("_", "").replace("-", "").isalnum():
+            raise InputError(f"a group name is letters, digits, - or _, not {group!r}")
         kind, _, part = text.strip().lower().partition(":")
         if kind in _NONE_WORDS:
             return cls(ColumnType.UNKNOWN)
@@ -36,16 +43,18 @@ class ColumnPlan:
             raise InputError(
                 f"unknown column type {text!r}: use name, email, phone, address or none"
             ) from None
+        if at and (not part or part == "full"):
+            raise InputError(f"only a part of a name or address takes a group: {text.strip()}:PART@{group}")
         if not part:
             return cls(ctype)
         parts = _PARTS.get(ctype)
         if parts is None or part not in {p.value for p in parts}:
             allowed = ", ".join(p.value for p in parts) if parts else "none"
             raise InputError(f"unknown part {part!r} for type {ctype.value}: use {allowed}")
-        return cls(ctype, None if part == "full" else part)
+        return cls(ctype, None if part == "full" else part, group or None)
 
     def label(self) -> str:
-        return f"{self.type.value}:{self.part}" if self.part else self.type.value
+        return type_label(self.type.value, self.part, self.group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,7 @@ class Plan:
     safe_formulas: bool = False  # prefix ' to untyped cells a spreadsheet would run (see formulas)
     check_mx: bool = DEFAULTS.check_mx  # emails: also look up each domain's MX (or A) records, online
     values: tuple[ValueOverride, ...] = ()  # values fixed by hand (see ValueOverride), in the order made
+    address_line: bool = False  # address groups: also add a column with the one-line standardized address
 
     def typed_columns(self) -> list[tuple[str, ColumnPlan]]:
         return [(name, col) for name, col in self.columns.items() if col.type.typed]
@@ -96,7 +106,8 @@ class Plan:
     def with_detection(self, detection: Any) -> Plan:
         """This plan's options with the columns a ``FileDetection`` found (every option is kept), and
         the country column it found, if any (each row's region)."""
-        return replace(self, columns={c.name: ColumnPlan(c.type, c.part) for c in detection.columns},
+        return replace(self, columns={c.name: ColumnPlan(c.type, c.part, c.group)
+                                      for c in detection.columns},
                        country_column=detection.country.column or self.country_column)
 
     def with_value(self, column: str, raw: str, replacement: str | None) -> Plan:
@@ -160,6 +171,7 @@ class Plan:
             safe_formulas=bool(data.get("safe_formulas", False)),
             check_mx=bool(data.get("check_mx", False)),
             values=tuple(ValueOverride.from_dict(v) for v in data.get("values") or ()),
+            address_line=bool(data.get("address_line", False)),
         )
         plan.validate()
         return plan

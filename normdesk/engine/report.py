@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from normdesk.engine.profile import ColumnProfile, Profile, merge_profiles, profile_from_dict, profile_to_dict
-from normdesk.engine.types import Outcome
+from normdesk.engine.types import Outcome, type_label
 
 MAX_INVALID_SAMPLES = 50
 
@@ -15,6 +15,7 @@ MAX_INVALID_SAMPLES = 50
 class ColumnReport:
     type: str
     part: str | None = None
+    group: str | None = None  # the address or name group the part belongs to, when named
     empty: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -95,7 +96,7 @@ class Report:
                 f"  {'column':<{width}}  {'type':<14} {'empty':>9} {'changed':>9} {'unchanged':>9} {'invalid':>9}"
             )
             for name, col in self.columns.items():
-                kind = f"{col.type}:{col.part}" if col.part else col.type
+                kind = type_label(col.type, col.part, col.group)
                 lines.append(
                     f"  {name:<{width}}  {kind:<14} {col.empty:>9,} {col.changed:>9,}"
                     f" {col.unchanged:>9,} {col.invalid:>9,}"

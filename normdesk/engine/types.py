@@ -21,9 +21,11 @@ class NamePart(StrEnum):
     """Which part of a person's name a name column holds."""
 
     FULL = "full"
+    TITLE = "title"  # the parts from here on may form a group (see engine/groups.py)
     FIRST = "first"
     MIDDLE = "middle"
     LAST = "last"
+    SUFFIX = "suffix"
 
 
 class AddressPart(StrEnum):
@@ -31,6 +33,17 @@ class AddressPart(StrEnum):
 
     FULL = "full"  # one line with street, city, state, ZIP
     STREET = "street"  # street line only (may include a unit)
+    LINE2 = "line2"  # the parts from here on belong to a group with the street (see engine/groups.py)
+    CITY = "city"
+    STATE = "state"
+    ZIP = "zip"
+    COUNTRY = "country"
+
+
+def type_label(ctype: str, part: str | None = None, group: str | None = None) -> str:
+    """How a column type is written: ``name``, ``address:street``, ``address:city@home``."""
+    text = f"{ctype}:{part}" if part else str(ctype)
+    return f"{text}@{group}" if group else text
 
 
 class Outcome(IntEnum):

@@ -24,13 +24,20 @@ _Index = QModelIndex | QPersistentModelIndex
 CHOICES: tuple[tuple[ColumnPlan, str], ...] = (
     (ColumnPlan(ColumnType.UNKNOWN), "Leave as is"),
     (ColumnPlan(ColumnType.NAME), "Full name"),
+    (ColumnPlan(ColumnType.NAME, NamePart.TITLE.value), "Name title"),
     (ColumnPlan(ColumnType.NAME, NamePart.FIRST.value), "First name"),
     (ColumnPlan(ColumnType.NAME, NamePart.MIDDLE.value), "Middle name"),
     (ColumnPlan(ColumnType.NAME, NamePart.LAST.value), "Last name"),
+    (ColumnPlan(ColumnType.NAME, NamePart.SUFFIX.value), "Name suffix"),
     (ColumnPlan(ColumnType.EMAIL), "Email"),
     (ColumnPlan(ColumnType.PHONE), "Phone"),
     (ColumnPlan(ColumnType.ADDRESS), "Address (one line)"),
     (ColumnPlan(ColumnType.ADDRESS, AddressPart.STREET.value), "Street line"),
+    (ColumnPlan(ColumnType.ADDRESS, AddressPart.LINE2.value), "Address line 2"),
+    (ColumnPlan(ColumnType.ADDRESS, AddressPart.CITY.value), "City"),
+    (ColumnPlan(ColumnType.ADDRESS, AddressPart.STATE.value), "State / province"),
+    (ColumnPlan(ColumnType.ADDRESS, AddressPart.ZIP.value), "ZIP / postal code"),
+    (ColumnPlan(ColumnType.ADDRESS, AddressPart.COUNTRY.value), "Country"),
 )
 _LABELS = {plan: text for plan, text in CHOICES}
 
@@ -43,11 +50,15 @@ def normalized(plan: ColumnPlan) -> ColumnPlan:
 
 
 def choice_label(plan: ColumnPlan) -> str:
-    """The choice in the window's words; a part the menu does not list reads "City (address)"."""
+    """The choice in the window's words, and the group it belongs to when named (``City @home``); a part
+    the menu does not list reads "City (address)"."""
     plan = normalized(plan)
-    if plan in _LABELS:
-        return _LABELS[plan]
-    return f"{plan.part.replace('_', ' ').capitalize()} ({plan.type.value})" if plan.part else plan.type.value.capitalize()
+    bare = replace(plan, group=None)
+    if bare in _LABELS:
+        text = _LABELS[bare]
+    else:
+        text = f"{bare.part.replace('_', ' ').capitalize()} ({bare.type.value})" if bare.part else bare.type.value.capitalize()
+    return f"{text} @{plan.group}" if plan.group else text
 
 
 def type_words(label: str) -> str:
@@ -115,7 +126,7 @@ class ColumnPlanModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         for i, col in enumerate(columns):
-            detected = normalized(ColumnPlan(ColumnType(col.type), getattr(col, "part", None)))
+            detected = normalized(ColumnPlan(ColumnType(col.type), getattr(col, "part", None), getattr(col, "group", None)))
             header = headers[i] if headers is not None and i < len(headers) else col.name
             self._rows.append(ColumnRow(col.name, header, detected, float(col.confidence or 0.0),
                                         str(col.evidence or ""), detected))
@@ -238,11 +249,15 @@ class TypeDelegate(QStyledItemDelegate):
         return combo
 
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
-        choice = index.data(CHOICE_ROLE)
+        choice = replace(index.data(CHOICE_ROLE), group=None)
         for i in range(editor.count()):
             if editor.itemData(i) == choice:
                 editor.setCurrentIndex(i)
                 return
 
     def setModelData(self, editor: QWidget, model, index: _Index) -> None:
-        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+        """The chosen type; a part chosen for a column of a named group stays in that group."""
+        choice, current = editor.currentData(), index.data(CHOICE_ROLE)
+        if choice.part and current.group and choice.type is current.type:
+            choice = replace(choice, group=current.group)
+        model.setData(index, choice, Qt.ItemDataRole.EditRole)

@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from normdesk.engine import FileDetection, Plan, open_source, plan_from_detection
 from normdesk.engine.detect import detect_sample
 from normdesk.engine.files import detected_country
+from normdesk.engine.groups import group_only
 from normdesk.engine.normalize import NormalizeOptions, make_normalizer
+from normdesk.engine.normalize.group import make_group_normalizer
 from normdesk.engine.row_count import RowCount, count_rows
 from normdesk.engine.types import Outcome
 from normdesk.gui.country_combo import CountryCombo
@@ -73,9 +75,13 @@ def load_preview(path: Path, sheet: str | None = None) -> LoadedFile:
 
 def before_after(values: list[str], choice: Any, country: str, preserve_accents: bool) -> list[tuple[str, str, str, int, str]]:
     """(before, after, parts, outcome, reason) for sample values under a column choice."""
-    normalizer = make_normalizer(choice.type, NormalizeOptions(country, preserve_accents), choice.part)
-    out = normalizer.normalize(pl.Series("v", values, dtype=pl.Utf8))
-    comps = normalizer.components()
+    options, series = NormalizeOptions(country, preserve_accents), pl.Series("v", values, dtype=pl.Utf8)
+    if group_only(choice):  # a city, a ZIP...: shown as its group normalizes it, alone
+        group = make_group_normalizer(choice.type, options, (choice.part,))
+        out, comps = group.normalize({choice.part: series})[0][choice.part], ()
+    else:
+        normalizer = make_normalizer(choice.type, options, choice.part)
+        out, comps = normalizer.normalize(series), normalizer.components()
     rows = []
     for before, rec in zip(values, out.iter_rows(named=True)):
         parts = " · ".join(f"{c}: {rec[c]}" for c in comps if rec.get(c))

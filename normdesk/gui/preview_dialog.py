@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -107,12 +108,16 @@ class PreviewDialog(QDialog):
         self.format.setCurrentText(self._initial_format)
         self.folder.setText(settings.last_output_folder or settings.output_folder or app_managed_folder(self.paths))
         self.safe_formulas = self.options.formulas_box()
+        self.address_line = QCheckBox("Add a one-line address column for each address group")
+        self.address_line.setToolTip("After the last column of each split address (street, city, state, ZIP...),\n"
+                                     "a column with the whole standardized address on one line")
         folder_row = self.options.folder_row()
 
         options = QFormLayout()
         options.addRow("Default country:", self.country)
         self.country.setToolTip("For files whose data shows no country; each file's tab shows its own")
         options.addRow("", self.accents)
+        options.addRow("", self.address_line)
         left = QWidget()
         left.setLayout(options)
         options2 = QFormLayout()
@@ -173,7 +178,8 @@ class PreviewDialog(QDialog):
         out = []
         fmt = self.format.currentText()
         for preview in self.previews():
-            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked(), values=self._values)
+            plan = preview.plan(fmt).with_options(safe_formulas=self.safe_formulas.isChecked(), values=self._values,
+                                                  address_line=self.address_line.isChecked())
             for path in preview.paths:
                 out.append((path, output_path_for(path, self.folder.text().strip(), fmt, taken), plan))
         for folder in {output.parent for _, output, _ in out}:

@@ -373,15 +373,15 @@ _PROVINCE_CODES = sorted(set(provinces().values()))
 _MC = [f"Mc{letter}" for letter in "abcdefghijklmnopqrstuvwxyz"]
 
 
-def _mc(col: pl.Expr) -> pl.Expr:
+def mc_case(col: pl.Expr) -> pl.Expr:
     """``Mcallen`` -> ``McAllen``: a capital after Mc, as in most Mc names and places. After title
     case a capital M only starts a word, so one multi-pattern pass needs no word boundaries."""
     return col.str.replace_many(_MC, [mc.title()[:2] + mc[2].upper() for mc in _MC])
 
 
-def _title(col: pl.Expr) -> pl.Expr:
+def title_case(col: pl.Expr) -> pl.Expr:
     """Title case, keeping USPS forms (``NE``, ``5th``, ``PO Box``) and Mc names (``McKinley``)."""
-    out = _mc(col.str.to_titlecase())
+    out = mc_case(col.str.to_titlecase())
     for pair in ("Ne", "Nw", "Se", "Sw"):
         out = out.str.replace_all(rf"\b{pair}\b", pair.upper())
     for ordinal in ("St", "Nd", "Rd", "Th"):
@@ -389,28 +389,35 @@ def _title(col: pl.Expr) -> pl.Expr:
     return out.str.replace_all(r"^Po Box\b", "PO Box")
 
 
-def render(parts: pl.DataFrame, street_only: bool) -> pl.DataFrame:
-    """``value``, the components and ``reason`` from upper-case parts (see ``PARTS``)."""
-    digits = pl.col("zip").str.replace_all("-", "", literal=True)
-    zero_state = pl.col("state").is_null() | pl.col("state").is_in(list(ZERO_ZIP_STATES))
+def standard_zip(raw: pl.Expr, state: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(the ZIP as 12345 or 12345-6789, or a Canadian postcode; the reason it is not one) from the
+    upper-case ``raw`` ZIP and the state code."""
+    digits = raw.str.replace_all("-", "", literal=True)
+    zero_state = state.is_null() | state.is_in(list(ZERO_ZIP_STATES))
     digits = pl.when(digits.str.contains(r"^\d{4}(\d{4})?$") & zero_state).then("0" + digits).otherwise(digits)
-    canadian_zip = pl.col("zip").str.contains(r"^[A-Z]\d[A-Z] \d[A-Z]\d$") & pl.col("state").is_in(_PROVINCE_CODES)
+    canadian_zip = raw.str.contains(r"^[A-Z]\d[A-Z] \d[A-Z]\d$") & state.is_in(_PROVINCE_CODES)
     zip_code = (
         pl.when(canadian_zip)
-        .then(pl.col("zip"))
+        .then(raw)
         .when(digits.str.contains(r"^\d{9}$"))
         .then(digits.str.slice(0, 5) + "-" + digits.str.slice(5))
         .when(digits.str.contains(r"^\d{5}$"))
         .then(digits)
     )
     zip_reason = (
-        pl.when(pl.col("zip").is_null() | zip_code.is_not_null())
+        pl.when(raw.is_null() | zip_code.is_not_null())
         .then(None)
-        .when(pl.col("zip").str.contains("[A-Z]"))
+        .when(raw.str.contains("[A-Z]"))
         .then(pl.lit(NOT_US))
         .otherwise(pl.lit(BAD_ZIP))
     )
-    line1, line2, city = _title(pl.col("line1")), _title(pl.col("line2")), _mc(pl.col("city").str.to_titlecase())
+    return zip_code, zip_reason
+
+
+def render(parts: pl.DataFrame, street_only: bool) -> pl.DataFrame:
+    """``value``, the components and ``reason`` from upper-case parts (see ``PARTS``)."""
+    zip_code, zip_reason = standard_zip(pl.col("zip"), pl.col("state"))
+    line1, line2, city = title_case(pl.col("line1")), title_case(pl.col("line2")), mc_case(pl.col("city").str.to_titlecase())
     street = pl.concat_str([line1, line2], separator=" ", ignore_nulls=True)
     tail = pl.concat_str([pl.col("state"), zip_code], separator=" ", ignore_nulls=True)
     value = pl.concat_str([street, city, pl.when(tail != "").then(tail)], separator=", ", ignore_nulls=True)

@@ -172,38 +172,51 @@ class Normalizer(ABC):
 
     def normalize(self, values: pl.Series, regions: pl.Series | None = None) -> pl.DataFrame:
         """``regions``: each row's ISO country code (from the file's country column), or None."""
-        values = values.cast(pl.Utf8)
-        stripped = values.str.strip_chars()
-        stripped = pl.select(pl.when(stripped != "").then(stripped)).to_series().rename("v")
-        out = self._normalize(stripped) if regions is None else self._regional(stripped, regions)
-        if WARNING not in out.columns:
-            out = out.with_columns(pl.lit(None, pl.Utf8).alias(WARNING))
-        comps = self.components()
-        empty = pl.lit(stripped).is_null()
-        invalid = ~empty & pl.col(REASON).is_not_null()
-        warned = ~empty & ~invalid & pl.col(WARNING).is_not_null()
-        original = pl.lit(values)
-        return out.select(
-            pl.when(empty)
-            .then(pl.when(original.is_null()).then(None).otherwise(pl.lit("")))
-            .when(invalid)
-            .then(original)
-            .otherwise(pl.col(VALUE))
-            .alias(VALUE),
-            *[pl.when(empty | invalid).then(None).otherwise(pl.col(c)).alias(c) for c in comps],
-            pl.when(empty)
-            .then(pl.lit(Outcome.EMPTY))
-            .when(invalid)
-            .then(pl.lit(Outcome.INVALID))
-            .when(warned)
-            .then(pl.lit(Outcome.WARNING))
-            .when(pl.col(VALUE) == original)
-            .then(pl.lit(Outcome.UNCHANGED))
-            .otherwise(pl.lit(Outcome.CHANGED))
-            .cast(pl.UInt8)
-            .alias(OUTCOME),
-            pl.when(empty).then(None).when(warned).then(pl.col(WARNING)).otherwise(pl.col(REASON)).alias(REASON),
-        )
+        values, stripped = strip_values(values)
+        return finish(values, stripped, self.parse(stripped, regions), self.components())
+
+    def parse(self, stripped: pl.Series, regions: pl.Series | None = None) -> pl.DataFrame:
+        """The ``_normalize`` columns of trimmed values (see ``strip_values``), before ``finish``."""
+        return self._normalize(stripped) if regions is None else self._regional(stripped, regions)
+
+
+def strip_values(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(the values as text, the trimmed values with null for empty cells)."""
+    values = values.cast(pl.Utf8)
+    stripped = values.str.strip_chars()
+    return values, pl.select(pl.when(stripped != "").then(stripped)).to_series().rename("v")
+
+
+def finish(values: pl.Series, stripped: pl.Series, out: pl.DataFrame, comps: Sequence[str] = ()) -> pl.DataFrame:
+    """A normalizer's result (see the module's docstring) from the ``_normalize`` columns ``out``:
+    empties, invalid values kept as they were, outcomes."""
+    if WARNING not in out.columns:
+        out = out.with_columns(pl.lit(None, pl.Utf8).alias(WARNING))
+    empty = pl.lit(stripped).is_null()
+    invalid = ~empty & pl.col(REASON).is_not_null()
+    warned = ~empty & ~invalid & pl.col(WARNING).is_not_null()
+    original = pl.lit(values)
+    return out.select(
+        pl.when(empty)
+        .then(pl.when(original.is_null()).then(None).otherwise(pl.lit("")))
+        .when(invalid)
+        .then(original)
+        .otherwise(pl.col(VALUE))
+        .alias(VALUE),
+        *[pl.when(empty | invalid).then(None).otherwise(pl.col(c)).alias(c) for c in comps],
+        pl.when(empty)
+        .then(pl.lit(Outcome.EMPTY))
+        .when(invalid)
+        .then(pl.lit(Outcome.INVALID))
+        .when(warned)
+        .then(pl.lit(Outcome.WARNING))
+        .when(pl.col(VALUE) == original)
+        .then(pl.lit(Outcome.UNCHANGED))
+        .otherwise(pl.lit(Outcome.CHANGED))
+        .cast(pl.UInt8)
+        .alias(OUTCOME),
+        pl.when(empty).then(None).when(warned).then(pl.col(WARNING)).otherwise(pl.col(REASON)).alias(REASON),
+    )
 
 
 def warning_kinds(outcome: pl.Series, reason: pl.Series) -> dict[str, int]:

@@ -193,14 +193,14 @@ def _case_part(words: list[str], role: str) -> str:
     """A first, middle or last name column: suffixes after the first word get one spelling."""
     n = len(words)
     return " ".join(
-        _canonical(w, SUFFIXES, ()) if i and _is_suffix(w)
+        canonical_word(w, SUFFIXES, ()) if i and _is_suffix(w)
         else case_word(w, surname=role == "last", particle=role == "last" and i < n - 1,
                        initial=role != "last")
         for i, w in enumerate(words)
     )
 
 
-def _canonical(word: str, table: dict[str, str], acronyms: frozenset[str] | set[str]) -> str:
+def canonical_word(word: str, table: dict[str, str], acronyms: frozenset[str] | set[str]) -> str:
     key = word.lower().replace(".", "")
     if key in table:
         return table[key]
@@ -276,8 +276,8 @@ def parse_name(text: str, part: str | None = None, preserve_accents: bool = Fals
     if not _last_name_first(text):
         _compound_surname(pieces)
     suffix_acronyms = PARSER_CONFIG.suffix_acronyms
-    title = " ".join(_canonical(w, TITLES, ()) for w in pieces["title"])
-    suffix = " ".join(_canonical(w.strip(","), SUFFIXES, suffix_acronyms)
+    title = " ".join(canonical_word(w, TITLES, ()) for w in pieces["title"])
+    suffix = " ".join(canonical_word(w.strip(","), SUFFIXES, suffix_acronyms)
                       for w in pieces["suffix"] if w.strip(","))
     first = _case_words(pieces["first"], "first")
     middle = _case_words(pieces["middle"], "middle")
