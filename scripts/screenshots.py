@@ -361,12 +361,12 @@ def main(argv: list[str] | None = None) -> int:
         shoot_automation(app, window, tmp, args.out)
         shoot_api(app, window, args.out)
         shoot_results(app, window, ids["completed"], args.out)
-        shoot_rejects(app, window, tmp, args.out)
         shoot_workbench(app, window, ids, args.out)
-        shoot_duplicates(app, queue, tmp, args.out)
         shoot_groups(app, window, tmp, args.out)
+        ids["_dispatcher"].close()  # the data folder is free: these run jobs with a dispatcher of their own
+        shoot_rejects(app, window, tmp, args.out)
+        shoot_duplicates(app, queue, tmp, args.out)
         window.feed.stop()
-        ids["_dispatcher"].close()
     finally:
         queue.close()
         server.stop()
