@@ -18,6 +18,7 @@ from normdesk.gui.preview_dialog import PreviewDialog
 from normdesk.settings import Settings
 from normdesk.settings import load_saved as load_settings
 from normdesk.jobs import Dispatcher, JobQueue
+from tests.queue_helpers import run_pending
 
 ROWS = [["Name", "E-mail", "Tel", "Street", "Notes"]] + [
     ["  john SMITH ", "John.Smith@Example.COM ", "(415) 555-0100", "12 Main St", "vip"],
@@ -38,17 +39,6 @@ def queue(home):
     q = JobQueue()
     yield q
     q.close()
-
-
-def run_pending(queue):
-    """Run every due job to its end with the real Qt-free dispatcher."""
-    dispatcher = Dispatcher(queue, concurrency=1, start_rate=100, workers=0)
-    dispatcher.open()
-    try:
-        while (control := dispatcher.claim()) is not None:
-            dispatcher.run(control)
-    finally:
-        dispatcher.close()
 
 
 def wait_preview(qtbot, dialog):

@@ -3,8 +3,9 @@
 import pytest
 
 from normdesk.engine.errors import InputError
-from normdesk.jobs import Dispatcher, JobQueue
+from normdesk.jobs import JobQueue
 from normdesk.jobs.events import EventKind
+from tests.queue_helpers import run_pending
 
 
 @pytest.fixture
@@ -21,19 +22,9 @@ def csv_file(tmp_path):
     return path
 
 
-def run_all(queue):
-    dispatcher = Dispatcher(queue, concurrency=1, start_rate=100, workers=0)
-    dispatcher.open()
-    try:
-        while (control := dispatcher.claim()) is not None:
-            dispatcher.run(control)
-    finally:
-        dispatcher.close()
-
-
 def test_a_removed_completed_job_comes_back_with_its_report_and_counts(queue, csv_file):
     job = queue.submit(csv_file)
-    run_all(queue)
+    run_pending(queue)
     done = queue.get(job.id)
     assert done.status == "completed" and queue.stats().completed == 1
     seen = []
@@ -54,7 +45,7 @@ def test_a_restored_pending_job_runs_again(queue, csv_file):
     assert not queue.has_pending()
     queue.restore(job)
     assert queue.has_pending() and queue.stats().pending == 1
-    run_all(queue)
+    run_pending(queue)
     assert queue.get(job.id).status == "completed" and queue.get(job.id).valid_rows == 1
 
 
