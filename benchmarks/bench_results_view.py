@@ -23,10 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SCROLL_TICK_MS = 16  # one scroll step per frame
-# PySide6 6.12 on CPython 3.11 takes a reference from None on every call of a void Qt method from
-# Python (processEvents, update, setValue...): a few thousand such calls end the process with
-# "none_dealloc". Until the dependency is fixed, this run holds references enough not to get there.
-_NONE_BALLAST = [None] * 1_000_000
 
 
 def rss_mib() -> tuple[float, float]:
