@@ -208,19 +208,28 @@ def finish_by_retry(home: Path, tmp_path: Path, job, reference: bytes) -> None:
 def test_an_engine_process_dying_while_its_parent_lives_fails_the_job_naming_the_rows(tmp_path, inputs):
     psutil = pytest.importorskip("psutil")
     home, out = tmp_path / "home", tmp_path / "out.csv"
-    queue = JobQueue(home)
-    queue.submit(inputs[1], out, plan=PLANS[0])
-    queue.close()
+    finished = (JobStatus.FAILED, JobStatus.COMPLETED)
     with open(tmp_path / "worker.log", "ab") as log:
         proc = start_worker(home, log, False, "--workers", "2")
         try:
-            wait_for(lambda: job_of(home).processed_rows >= 2 * CHUNK_ROWS)
-            engine = [c for c in psutil.Process(proc.pid).children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
-            engine[0].send_signal(signal.SIGKILL)  # the parent lives on
-            failed = wait_for(lambda: (job := job_of(home)).status is JobStatus.FAILED and job)
+            for _ in range(3):  # the input repeats its rows, so later chunks are quick: the kill may come too late
+                queue = JobQueue(home)
+                job = queue.submit(inputs[1], out, plan=PLANS[0])
+                queue.close()
+                wait_for(lambda: job_of(home).processed_rows >= 2 * CHUNK_ROWS, describe=lambda: job_of(home))
+                engine = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                          if "spawn_main" in " ".join(c.cmdline())]
+                engine[0].send_signal(signal.SIGKILL)  # the parent lives on
+                failed = wait_for(lambda: (j := job_of(home)).status in finished and j, describe=lambda: job_of(home))
+                if failed.status is JobStatus.FAILED:
+                    break
+                queue = JobQueue(home)
+                queue.remove(job.id)  # it completed before the kill landed: again
+                queue.close()
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+    assert failed.status is JobStatus.FAILED, "the job completed three times before the engine process was killed"
     assert "an engine process died while normalizing the rows from" in failed.error_message
     first_row = int(failed.error_message.split("rows from ")[1].split(" on")[0].replace(",", ""))
     assert first_row > 2 * CHUNK_ROWS and (first_row - 1) % CHUNK_ROWS == 0
