@@ -67,8 +67,7 @@ def make_jobs(queue, files: Path) -> dict[str, str]:
     dispatcher = Dispatcher(queue, concurrency=1, start_rate=100, workers=0)
     dispatcher.open()
     try:
-        while (control := dispatcher.claim()) is not None:
-            dispatcher.run(control)
+        dispatcher.run_due()
         cancelled = queue.submit(copy("newsletter_signups.csv"))
         queue.cancel(cancelled.id)
         running = queue.submit(copy("crm_export_2024.csv"))
@@ -446,8 +445,7 @@ def shoot_rejects(app, window, tmp: Path, out: Path) -> None:
     dispatcher = Dispatcher(window.queue, concurrency=1, start_rate=100, workers=0)
     dispatcher.open()
     try:
-        while (control := dispatcher.claim()) is not None:
-            dispatcher.run(control)
+        dispatcher.run_due()
     finally:
         dispatcher.close()
     wait(app, lambda: window.model.row_of(job.id) is not None

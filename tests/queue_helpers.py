@@ -10,7 +10,6 @@ def run_pending(queue) -> None:
     dispatcher = Dispatcher(queue, concurrency=1, start_rate=100, workers=0)
     dispatcher.open()
     try:
-        while (control := dispatcher.claim()) is not None:
-            dispatcher.run(control)
+        dispatcher.run_due()
     finally:
         dispatcher.close()

@@ -36,10 +36,7 @@ def run_all(queue):
     dispatcher = Dispatcher(queue, concurrency=1, start_rate=1e9, workers=0)
     dispatcher.open()
     try:
-        done = []
-        while (control := dispatcher.claim()) is not None:
-            done.append(dispatcher.run(control))
-        return done
+        return dispatcher.run_due()
     finally:
         dispatcher.close()
 

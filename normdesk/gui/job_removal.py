@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from normdesk.engine import InputError
 from normdesk.gui.job_model import status_of
+from normdesk.gui.questions import ask
 
 
 def has_output(job: Any) -> bool:
@@ -24,18 +25,11 @@ def _names(jobs: Sequence[Any]) -> str:
 
 def confirm_removal(parent: QWidget, jobs: Sequence[Any], with_output: Sequence[Any]) -> bool:
     """Ask before removing jobs of which some have an output; the output files stay either way."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Remove jobs", f"Remove {_names(jobs)} from the list?",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
     where = (f"Its output stays at {with_output[0].output_path}." if len(with_output) == 1
              else f"Their {len(with_output)} output files stay where they are.")
-    box.setInformativeText(f"{where} Edit → Undo (Ctrl+Z) puts {'it' if len(jobs) == 1 else 'them'} "
-                           "back until normdesk closes.")
-    box.button(QMessageBox.StandardButton.Yes).setText("Remove")
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    try:
-        return box.exec() == QMessageBox.StandardButton.Yes
-    finally:
-        box.deleteLater()
+    return ask(parent, "Remove jobs", f"Remove {_names(jobs)} from the list?",
+               f"{where} Edit → Undo (Ctrl+Z) puts {'it' if len(jobs) == 1 else 'them'} back until normdesk closes.",
+               "Remove")
 
 
 class RemovedJobs(QObject):

@@ -40,6 +40,7 @@ from normdesk.gui.job_removal import RemovedJobs
 from normdesk.gui.notifier import Banner, Notifier
 from normdesk.gui.open_output import open_output, reveal
 from normdesk.gui.preview_dialog import PreviewDialog
+from normdesk.gui.questions import ask
 from normdesk.gui.progress_delegate import ProgressDelegate, progress_width
 from normdesk.gui.results_actions import ResultsActions
 from normdesk.gui.s3_open_dialog import S3OpenDialog, s3_configured
@@ -521,19 +522,8 @@ class MainWindow(QMainWindow):
         return getattr(self._stats, "processing", 0) or 0
 
     def confirm_quit(self, running: int) -> bool:
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Quit normdesk?",
-            f"{running} job{'s are' if running > 1 else ' is'} still running.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
-        )
-        box.setInformativeText("They stop now and resume from where they were the next time normdesk starts.")
-        box.button(QMessageBox.StandardButton.Yes).setText("Quit")
-        box.button(QMessageBox.StandardButton.No).setText("Keep running")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        try:
-            return box.exec() == QMessageBox.StandardButton.Yes
-        finally:
-            box.deleteLater()
+        return ask(self, "Quit normdesk?", f"{running} job{'s are' if running > 1 else ' is'} still running.",
+                   "They stop now and resume from where they were the next time normdesk starts.", "Quit", "Keep running")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         running = self.running_count()

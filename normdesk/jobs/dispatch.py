@@ -185,6 +185,14 @@ class Dispatcher:
             with self._mutex:
                 self._running.pop(control.job.id, None)
 
+    def run_due(self) -> list[Job | None]:
+        """Run every job due now, one after another, on the calling thread (a one-off drain: tests,
+        screenshots); returns their new states."""
+        done = []
+        while (control := self.claim()) is not None:
+            done.append(self.run(control))
+        return done
+
     def request_cancel(self, job_id: str) -> Job:
         """Cancel a job in any state; a running one of ours stops within one chunk."""
         job = self.queue.cancel(job_id)
