@@ -15,18 +15,20 @@ from normdesk.gui.tasks import run_task
 POLL_MS = 400
 
 
-def _read(queue: Any) -> tuple[list[Any], Any]:
-    return queue.list(), queue.stats()
+def _read(queue: Any, detail_id: str | None) -> tuple[list[Any], Any, Any]:
+    """The job list (without reports), the statistics, and the job ``detail_id`` whole (the details pane's)."""
+    return queue.list(), queue.stats(), queue.get(detail_id) if detail_id else None
 
 
 class JobFeed(QObject):
-    snapshot = Signal(list, object)  # jobs newest first, Stats
+    snapshot = Signal(list, object, object)  # jobs newest first, Stats, the ``detail_id`` job with its report
     error = Signal(str)
 
     def __init__(self, queue: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.queue = queue
         self._seen: int | None = None
+        self.detail_id: str | None = None  # the job the window shows in detail: read whole with each snapshot
         self._busy = False
         self._again = False
         self.timer = QTimer(self, interval=POLL_MS, timeout=self.poll)
@@ -48,9 +50,9 @@ class JobFeed(QObject):
             return
         self._busy, self._again = True, False
         self._seen = revision
-        run_task(_read, self.queue, on_done=self._done, on_error=self._failed)
+        run_task(_read, self.queue, self.detail_id, on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: tuple[list[Any], Any]) -> None:
+    def _done(self, result: tuple[list[Any], Any, Any]) -> None:
         self._busy = False
         self.snapshot.emit(*result)
         if self._again:

@@ -394,19 +394,22 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         jobs = self.selected_jobs()
+        self.feed.detail_id = jobs[0].id if len(jobs) == 1 else None  # later snapshots bring it whole
         self.details.show_job(self.queue.get(jobs[0].id) if len(jobs) == 1 else None)
         self._update_actions()
 
     # -- queue snapshots ----------------------------------------------------------------------
-    def _apply_snapshot(self, jobs: list[Any], stats: Any) -> None:
+    def _apply_snapshot(self, jobs: list[Any], stats: Any, detail: Any = None) -> None:
         self.model.set_jobs(jobs)
         self.table.setColumnHidden(JobColumn.SYNC, not any(sync_of(j) for j in jobs))
         self._stats = stats
         self._show_stats()
         self.pages.setCurrentIndex(1 if jobs else 0)
         selected = self.details.job_id()
-        if selected is not None:
-            self.details.show_job(self.queue.get(selected))
+        if selected is not None and self.model.job_by_id(selected) is None:
+            self.details.show_job(None)  # removed meanwhile
+        elif selected is not None and detail is not None and detail.id == selected:
+            self.details.show_job(detail)  # read whole by the feed's thread, not here
         self._update_actions()
 
     def _show_stats(self) -> None:
