@@ -240,3 +240,52 @@ def test_the_preview_shows_and_keeps_a_columns_group(qtbot):
     rows = before_after(["Massachusetts", "Atlantis"], ColumnPlan.parse("address:state@home"), "US", False)
     assert [(before, after, outcome) for before, after, _, outcome, _ in rows] == [
         ("Massachusetts", "MA", Outcome.CHANGED), ("Atlantis", "Atlantis", Outcome.INVALID)]
+
+
+def test_the_zip_table_is_kept_in_the_data_folder_and_read_back(home, tmp_path, monkeypatch):
+    import zipcodes
+
+    from normdesk.engine.normalize.zip_table import zip_table
+
+    zip_table.cache_clear()
+    built = zip_table()
+    kept = home / f"zip_table-{zipcodes.__version__}.parquet"
+    assert kept.is_file() and built.height > 40_000
+    assert built.filter(pl.col("zip5") == "10001")["zip_state"].to_list() == ["NY"]
+    zip_table.cache_clear()
+    kept.write_bytes(b"damaged")  # a damaged copy is built again, and kept again
+    assert zip_table().equals(built) and pl.read_parquet(kept).equals(built)
+    zip_table.cache_clear()
+    assert zip_table().equals(built)  # from the kept copy
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("NORMDESK_HOME", str(tmp_path / "not-a-folder"))
+    zip_table.cache_clear()
+    try:
+        assert zip_table().equals(built)  # no data folder: built, not kept
+    finally:
+        zip_table.cache_clear()
+
+
+def test_jobs_submit_takes_the_plan_switches_of_run(home, tmp_path):
+    from queue_helpers import run_pending
+
+    from normdesk.jobs.queue import JobQueue
+
+    src, out = tmp_path / "a.csv", tmp_path / "a.out.csv"
+    src.write_text("first,last,street,suite,city,state,zip\nJOHN,smith,12 main street apt 4,,cambridge,"
+                   "Massachusetts,2139\nRené,Lee,77 elm st,,springfield,IL,62704\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "normdesk", "jobs", "submit", str(src), "-o", str(out),
+                           "--address-line", "--preserve-accents", "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (job,) = json.loads(done.stdout)
+    assert job["config"]["address_line"] is True and job["config"]["preserve_accents"] is True
+    queue = JobQueue()
+    try:
+        run_pending(queue)
+        assert queue.get(job["id"]).status.value == "completed"
+    finally:
+        queue.close()
+    result = pl.read_csv(out, infer_schema=False)
+    assert result.get_column("address_line").to_list() == ["12 Main St Apt 4, Cambridge, MA 02139",
+                                                          "77 Elm St, Springfield, IL 62704"]
+    assert result.get_column("first").to_list() == ["John", "René"]

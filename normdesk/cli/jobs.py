@@ -15,7 +15,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from normdesk.cli.common import FORMATS
+from normdesk.cli.common import FORMATS, add_plan_options, plan_options
 from normdesk.engine.errors import InputError, NormdeskError
 from normdesk.jobs.model import JOB_TYPES, Job
 
@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="override a column's type (name, email, phone, address, none...); repeatable")
     p.add_argument("--only", choices=JOB_TYPES[1:], help="normalize only the columns detected as this type")
     p.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan instead of detecting")
-    p.add_argument("--country", help="default country for phone numbers (default US)")
+    p.add_argument("--country", help="default country for phone numbers and addresses without one (default: the "
+                        "file's country as its data shows it, else the country setting)")
+    add_plan_options(p)
     p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else csv)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (one FILE) or existing folder; default: FILE's folder, <stem>.normalized.<ext>")
@@ -107,7 +109,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             ext = fmt or (plan.output_format if plan else "csv")
             target = out / f"{source.stem}.normalized.{ext}"
         jobs.append(queue.submit(source, target, plan, args.only or "intelligent", overrides=parse_type_overrides(args.type),
-                                 country=args.country, output_format=fmt, input_key=key))
+                                 country=args.country, output_format=fmt, input_key=key, options=plan_options(args)))
     if args.json:
         print(json.dumps([j.to_dict() for j in jobs], indent=2, ensure_ascii=False))
     else:

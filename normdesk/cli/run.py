@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from normdesk.cli.common import EXIT_CANCELLED, EXIT_OK, FORMAT_BY_SUFFIX
+from normdesk.cli.common import EXIT_CANCELLED, EXIT_OK, FORMAT_BY_SUFFIX, add_plan_options, plan_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,17 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(address:street, :line2, :city, :state, :zip, :country) or name (name:title, :first, "
                         ":middle, :last, :suffix) are normalized together as one record, and take a group "
                         "name when a file has several: city=address:city@home")
-    p.add_argument("--address-line", action="store_true", default=None,
-                   help="address groups: also add a column with the one-line standardized address")
+    add_plan_options(p)
     p.add_argument("--country", help="default country for phone numbers and addresses without one (default: the file's "
                         "country as its data shows it, else US); a country column still wins row by row")
-    p.add_argument("--preserve-accents", action="store_true", default=None, help="keep accents in names")
     p.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan instead of detecting")
     p.add_argument("--save-plan", metavar="PLAN.json", help="save the plan used, to re-apply to the next file")
     p.add_argument("--format", choices=["csv", "xlsx", "json", "parquet"],
                    help="output format (default: from the output's extension, else csv)")
-    p.add_argument("--safe-formulas", action="store_true", default=None,
-                   help="prefix ' to untyped cells a spreadsheet would run as formulas (=, +, -, @, tab, CR)")
     p.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
     p.add_argument("--check-mx", action="store_true", default=None,
                    help="emails: also check online that each domain takes mail (MX or A records; "
@@ -86,15 +82,12 @@ def _run(args: argparse.Namespace, detect_on: str | Path, remote: Any) -> int:
         key: value
         for key, value in {
             "country": args.country.upper() if args.country else None,
-            "preserve_accents": args.preserve_accents,
             "output_format": args.format or (FORMAT_BY_SUFFIX.get(output.suffix.lower()) if not args.plan else None),
             "sheet": args.sheet,
-            "safe_formulas": args.safe_formulas,
             "check_mx": args.check_mx or (settings.load().check_mx if not args.plan else None),
-            "address_line": args.address_line,
         }.items()
         if value is not None
-    }
+    } | plan_options(args)
     overrides = parse_type_overrides(args.type)
     if args.plan:
         from normdesk.engine import open_source

@@ -15,6 +15,9 @@ Rows that do not fit the header, in a CSV:
 - quoting is lenient where the intent is clear, as in Excel and pandas: text after a closing
   quote is kept (``"12"x`` reads ``12x``), a quote inside an unquoted field is literal. A quote
   still open at the end of the file is malformed: "unterminated quoted field starting on line N".
+- a record holding bytes that are not text in the file's encoding, or a NUL, is malformed too
+  ("line N holds bytes that are not UTF-8 text (0xE9)"); ``textlines`` marks them and decides the
+  encoding of a file whose sniffed prefix was all ASCII.
 
 A malformed record raises ``InputError`` from ``chunks`` (naming its physical line, 1-based),
 unless ``quarantine`` is asked: then it becomes a ``Reject`` (line, reason, raw text exactly,
@@ -53,7 +56,8 @@ from typing import Any, BinaryIO
 import polars as pl
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.sniff import FALLBACK_ERRORS, Dialect, open_input, read_prefix, sniff
+from normdesk.engine.sniff import MARKS, SHOWN, Dialect, open_input, read_prefix, sniff
+from normdesk.engine.textlines import TextLines
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 FIELD_LIMIT = 64 << 20  # characters in one field; past it, "field over 64 MiB at line L"
@@ -163,19 +167,18 @@ class _CsvStream:
                  raw: BinaryIO | None = None) -> None:
         self.raw = open_input(path) if raw is None else raw
         self.size = max(1, os.fstat(self.raw.fileno()).st_size if raw is None else len(raw.getbuffer()))
-        self.text = io.TextIOWrapper(
-            self.raw, encoding=dialect.encoding, errors=FALLBACK_ERRORS, newline=""
-        )
-        for _ in range(dialect.skip_lines):
-            self.text.readline()
-        self.dialect, self.quarantine = dialect, quarantine
+        self.text = TextLines(self.raw, dialect.encoding, may_switch=raw is None)  # from the file's start
         self.lines = itertools.chain(self.text, (_EOF,))
+        for _ in itertools.islice(self.lines, dialect.skip_lines):
+            pass
+        self.dialect, self.quarantine = dialect, quarantine
         self.short_rows = 0
         self.rejects: list[Reject] = []
         self.records = 0  # good rows read so far (for the share of rejects)
         self.rejected = 0  # malformed records so far, of which...
         self.window_rejected = 0  # ...among the first REJECT_WINDOW records
         self.first_reason = ""
+        self.not_text = 0  # malformed records that are so for holding marks (see ``textlines``)
         self._restart((), dialect.skip_lines)
 
     def _restart(self, replay: Iterable[str], offset: int) -> None:
@@ -195,7 +198,7 @@ class _CsvStream:
         return 0 if self.raw.closed else self.raw.tell()
 
     def close(self) -> None:
-        self.text.close()
+        self.raw.close()
 
     def header(self) -> list[str] | None:
         """The first non-blank record, or None at the end of the file."""
@@ -205,6 +208,9 @@ class _CsvStream:
                     if row == [_EOF]:
                         return None
                     raise InputError(f"unterminated quoted field starting on line {self.offset + 1}")
+                if self.text.marks:  # a header cell is not set aside: its bytes are read as cp1252
+                    self.text.marks -= sum(len(MARKS.findall(cell)) for cell in row)
+                    row = [cell.translate(SHOWN) for cell in row]
                 return row
         return None
 
@@ -220,13 +226,17 @@ class _CsvStream:
 
     def _read(self, rows: list[list[Any]], size: int, width: int) -> bool:
         """Append rows until ``size``; True when the reader was restarted and reading goes on."""
-        reader = self.reader
+        reader, text = self.reader, self.text
         append = rows.append
         end = reader.line_num  # last physical line of the previous record
         gc_was_on = gc.isenabled()
         gc.disable()  # the cyclic GC rescans the young row lists over and over: 30% of the time
         try:
             for row in reader:
+                if text.marks and MARKS.search("".join(row)):
+                    self._not_text(end, row, len(rows))
+                    end = reader.line_num
+                    continue
                 n = len(row)
                 if n != width or row[-1].endswith(_EOF):
                     if n == 0 or (n == 1 and width > 1 and not row[0].strip()):
@@ -277,6 +287,15 @@ class _CsvStream:
             return self._set_aside(end, reason, lines, good)
         return self._set_aside(end, reason, ["".join(lines)], good)  # the whole record: nothing is lost
 
+    def _not_text(self, end: int, row: list[str], good: int) -> None:
+        """Quarantine the record ``row`` after reader line ``end``, which holds a NUL or bytes that
+        are not text in the file's encoding (or raise InputError when not asked to)."""
+        reason = _not_text_reason("".join(row), self.offset + end + 1, self.text.name())
+        if not self.quarantine:
+            raise InputError(reason)
+        self.not_text += 1
+        self._set_aside(end, reason, ["".join(self._lines_to(self.reader.line_num, end))], good)
+
     def _swallowed(self, end: int, width: int, rows: list[list[Any]]) -> bool:
         """Is the row just read (after reader line ``end``, over 3 lines or more) a quote that
         closed in the wrong place (see ``_rows_inside``)? Then it is quarantined (its first line)
@@ -302,7 +321,11 @@ class _CsvStream:
         """Quarantine ``lines[0]``, the record after reader line ``end``; restart the reader on
         the rest of ``lines`` (True) if there are any."""
         line = self.offset + end + 1
-        self.rejects.append(Reject(line, reason, _without_line_break(lines[0])))
+        raw = _without_line_break(lines[0])
+        if self.text.marks:  # the lines after the first are read again, and accounted for then
+            self.text.marks -= len(MARKS.findall(raw))
+            raw = raw.translate(SHOWN)
+        self.rejects.append(Reject(line, reason, raw))
         if self.records + good + self.rejected < REJECT_WINDOW:
             self.window_rejected += 1
         self.rejected += 1
@@ -332,10 +355,10 @@ class _CsvStream:
         else:
             over = bad > MAX_REJECT_SHARE * REJECT_WINDOW
         if over:
-            raise InputError(
-                f"{bad:,} of the first {min(records, REJECT_WINDOW):,} lines are malformed "
-                f"(the first: {self.first_reason}): probably the wrong delimiter or quote character, "
-                "or a title line above the header")
+            hint = (f"probably not all in {self.text.name()}" if 2 * self.not_text > self.rejected else
+                    "probably the wrong delimiter or quote character, or a title line above the header")
+            raise InputError(f"{bad:,} of the first {min(records, REJECT_WINDOW):,} lines are malformed "
+                             f"(the first: {self.first_reason}): {hint}")
 
 
 def _reader(lines: Iterable[str], dialect: Dialect) -> Any:
@@ -353,6 +376,15 @@ def _reads_cleanly(lines: list[str], dialect: Dialect, width: int) -> bool:
     except csv.Error:
         return False
     return True
+
+
+def _not_text_reason(text: str, line: int, encoding: str) -> str:
+    """"line 7 holds bytes that are not UTF-8 text (0xE9 0x80)", or "line 7 holds a NUL byte"."""
+    found = [ord(c) - 0xDC00 for c in MARKS.findall(text) if c != "\x00"]
+    if not found:
+        return f"line {line} holds a NUL byte"
+    shown = " ".join(f"0x{b:02X}" for b in found[:4]) + (" ..." if len(found) > 4 else "")
+    return f"line {line} holds bytes that are not {encoding} text ({shown})"
 
 
 def _without_line_break(line: str) -> str:

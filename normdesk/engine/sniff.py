@@ -1,10 +1,11 @@
 """Guess how a delimited text file is written: encoding, delimiter, quote character, header.
 
-Encoding: a BOM decides (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE); without one, strict UTF-8 on a
-large prefix, else cp1252. Bytes that the chosen codec cannot decode further into the file (a
-cp1252 byte in a UTF-8 file, or one of the five bytes cp1252 leaves undefined) are decoded as
-cp1252, then latin-1, through the ``FALLBACK_ERRORS`` handler: text is never lost to U+FFFD.
-Open files with ``open_text`` to get that behaviour.
+Encoding: a BOM decides (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE); without one, UTF-8 when a large
+prefix is UTF-8 (``looks_utf8``: no byte that is not, or more characters that are), else cp1252.
+An all-ASCII prefix has not shown its encoding yet: the reader decides at the first non-ASCII
+text (see ``textlines``). For display (samples, the preview, ``open_text``), bytes the chosen codec
+cannot decode are read as cp1252, then latin-1, through the ``FALLBACK_ERRORS`` handler; the
+reader marks them instead (``MARK_ERRORS``) and sets their records aside.
 
 Delimiter: an Excel ``sep=X`` first line wins; otherwise each candidate is parsed quote-aware
 over the first records and the one giving the most consistent field count (two fields or more)
@@ -36,6 +37,9 @@ PREFIX_BYTES = 1 << 20  # the strict UTF-8 test and the dialect guess look at th
 SNIFF_RECORDS = 200
 CANDIDATES = (",", ";", "\t", "|", "^", "\x1f")
 FALLBACK_ERRORS = "normdesk-cp1252"
+MARK_ERRORS = "normdesk-mark"  # an undecodable byte b -> the lone surrogate U+DC00+b, which no text holds
+MARKS = re.compile("[\x00\udc00-\udcff]")  # what is not text: a NUL, a marked byte
+_NON_ASCII_TEXT = re.compile("[^\x00-\x7f\udc00-\udcff]")
 
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -79,6 +83,31 @@ def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
+_marked = [0]  # how many times MARK_ERRORS was called (in any thread): a decode that marked nothing is clean
+
+
+def _mark(err: UnicodeError) -> tuple[str, int]:
+    """Error handler: each undecodable byte b becomes U+DC00+b (``shown`` reads them as cp1252)."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    _marked[0] += 1
+    return "".join(chr(0xDC00 + b) for b in err.object[err.start : err.end]), err.end
+
+
+codecs.register_error(MARK_ERRORS, _mark)
+SHOWN = {0xDC00 + b: _CP1252_TABLE[b] for b in range(256)}  # str.translate: marked bytes read as cp1252
+
+
+def marked_count() -> int:
+    """A counter that moves whenever a decode with MARK_ERRORS meets a byte it cannot decode."""
+    return _marked[0]
+
+
+def looks_utf8(text: str) -> bool:
+    """Is ``text`` (decoded as UTF-8 with MARK_ERRORS) UTF-8: no marked byte, or more non-ASCII
+    characters than marked bytes? (cp1252 text is almost never valid UTF-8 by chance.)"""
+    bad = sum(1 for c in MARKS.findall(text) if c != "\x00")
+    return bad == 0 or len(_NON_ASCII_TEXT.findall(text)) >= bad
 
 
 def open_text(path: str | PathLike[str], dialect: Dialect) -> io.TextIOWrapper:
@@ -136,22 +165,25 @@ def detect_encoding(prefix: bytes) -> str:
                 # the ASCII delimiters and line breaks of real UTF-16/32 text hold NUL bytes
                 raise InputError(f"not a valid {name.upper()} file (8-bit text after a {name.upper()} byte-order mark)")
             return name
-    if b"\x00" in prefix:
+    if _binary(prefix):
         raise InputError("not a text file (it contains NUL bytes)")
-    try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(prefix, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    return "utf-8" if looks_utf8(codecs.getincrementaldecoder("utf-8")(MARK_ERRORS).decode(prefix, final=False)) else "cp1252"
+
+
+def _binary(text: str | bytes) -> bool:
+    """Does a file's first bytes (or their text) hold NULs as a binary file does: one in the first
+    8 KiB (git's test), or more than a stray few (lines the reader sets aside) further on?"""
+    nul = "\x00" if isinstance(text, str) else b"\x00"
+    return nul in text[:8192] or text.count(nul) > 2 + len(text) // 10_000
 
 
 def decode_prefix(prefix: bytes, encoding: str, whole_file: bool) -> str:
     """``prefix`` as text (a character cut at the end is dropped), checked to look like text."""
-    text = codecs.getincrementaldecoder(encoding)(FALLBACK_ERRORS).decode(prefix, final=whole_file)
+    text = codecs.getincrementaldecoder(encoding)(MARK_ERRORS).decode(prefix, final=whole_file)
     controls = len(_CONTROL.findall(text, 0, 65536))
-    if "\x00" in text or controls > max(2, len(text[:65536]) // 100):
+    if _binary(text) or controls > max(2, len(text[:65536]) // 100):
         raise InputError("not a text file (it contains binary control characters)")
-    return text
+    return text.translate(SHOWN)  # undecodable bytes (lines the reader sets aside) read as cp1252
 
 
 def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:

@@ -107,15 +107,17 @@ class JobQueue:
         country: str | None = None,
         output_format: str | None = None,
         input_key: str | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Job:
         """Queue one file. Without a plan its columns are detected when the job runs; ``type``
         other than intelligent keeps only the columns detected as that type; ``overrides``
-        (``{column: "type[:part]"}``) apply on top of the plan or the detection. Without a plan or a
-        ``country``, the region is the file's country as its data shows it, else the user's default."""
+        (``{column: "type[:part]"}``) apply on top of the plan or the detection; ``options`` are plan
+        options (``address_line``, ``preserve_accents``...). Without a plan or a ``country``, the
+        region is the file's country as its data shows it, else the user's default."""
         if type not in JOB_TYPES:
             raise InputError(f"unknown job type {type!r}: use {', '.join(JOB_TYPES)}")
         source = checked_input(input_path)
-        options: dict[str, Any] = {}
+        options = dict(options or {})
         given_plan = plan is not None
         if country is not None:
             options["country"] = country.upper()

@@ -2,14 +2,22 @@
 
 From the ``zipcodes`` package, whose data (USPS-derived, rebuilt monthly upstream) is compiled
 into its wheel: nothing is downloaded at run time. Loaded once per process, on first use, as a
-polars frame that a chunk joins on.
+polars frame that a chunk joins on. Building it from the package takes about 0.8 s (every worker
+process of every run paid it), so the frame is kept in the data folder as
+``zip_table-<package version>.parquet`` and read back in milliseconds; a missing, unreadable or
+unwritable copy just means building it again.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import cache
+from pathlib import Path
 
 import polars as pl
+
+from normdesk.paths import DataDirError, data_dir
 
 ZIP5, ZIP_STATE, ZIP_CITIES, ZIP_CITY = "zip5", "zip_state", "zip_cities", "zip_city"
 
@@ -26,6 +34,18 @@ def zip_table() -> pl.DataFrame:
     (the keys of every acceptable city name)."""
     import zipcodes
 
+    try:
+        kept = data_dir() / f"zip_table-{zipcodes.__version__}.parquet"
+        return pl.read_parquet(kept)
+    except DataDirError:
+        return _build(zipcodes)
+    except Exception:  # not kept yet, or damaged: built again, and kept
+        frame = _build(zipcodes)
+        _keep(frame, kept)
+        return frame
+
+
+def _build(zipcodes) -> pl.DataFrame:
     rows = zipcodes.list_all()
     frame = pl.DataFrame(
         {
@@ -37,6 +57,21 @@ def zip_table() -> pl.DataFrame:
         schema={ZIP5: pl.Utf8, ZIP_STATE: pl.Utf8, ZIP_CITY: pl.Utf8, "names": pl.List(pl.Utf8)},
     )
     return frame.with_columns(pl.col("names").list.eval(city_key(pl.element())).alias(ZIP_CITIES)).drop("names")
+
+
+def _keep(frame: pl.DataFrame, path: Path) -> None:
+    """Write ``path`` atomically (two workers may build it at once); a failure costs only time."""
+    part = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".normdesk-part", dir=path.parent)
+        os.close(fd)
+        part = Path(name)
+        frame.write_parquet(part)
+        os.replace(part, path)
+    except Exception:  # a read-only or full data folder: the table is only kept for speed
+        if part is not None:
+            part.unlink(missing_ok=True)
 
 
 def zip_data_version() -> str:
