@@ -93,6 +93,41 @@ def test_several_files_merged_and_against(home, tmp_path):
     assert res.get_column("normdesk_cluster").to_list() == ["4", "2", "6"]
 
 
+def test_a_base_is_normalized_once_while_it_is_unchanged(home, tmp_path, capsys, monkeypatch):
+    import importlib
+    import os
+
+    from normdesk.match import base_cache
+
+    dedupe = importlib.import_module("normdesk.match.dedupe")  # the module (the package exports the function)
+
+    a, b = tmp_path / "crm.csv", tmp_path / "signups.csv"
+    lines = PEOPLE.splitlines(keepends=True)
+    a.write_text("".join(lines[:4]))
+    b.write_text(lines[0] + "".join(lines[4:]))
+    normalized = []
+    real = dedupe.run_file
+    monkeypatch.setattr(dedupe, "run_file", lambda path, *args, **kw: normalized.append(path.name) or real(path, *args, **kw))
+    outs, reports = [], []
+    for run in range(3):
+        if run == 2:  # the base changed: normalized again
+            os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10**9))
+        out = tmp_path / f"linked{run}.csv"
+        assert main(["dedupe", str(b), "-o", str(out), "--against", str(a), "--threshold", "0.5", "--json"]) == 0
+        outs.append(out.read_bytes())
+        reports.append(json.loads(capsys.readouterr().out))
+    assert normalized == ["crm.csv", "signups.csv", "signups.csv", "crm.csv", "signups.csv"]
+    assert outs[0] == outs[1] == outs[2]
+    assert [r["rows_in_clusters"] for r in reports] == [1, 1, 1]  # Jones Mary, linked to the base's Mary Jones
+    assert [(r["pairs_compared"], r["links"]) for r in reports[1:]] == [(reports[0]["pairs_compared"], reports[0]["links"])] * 2
+    assert len(list((home / "dedupe-bases").glob("*.parquet"))) == 2
+    for run in range(base_cache.KEEP + 1):  # only the most recently used bases are kept
+        base_cache.keep(f"k{run}", pl.DataFrame({"x": [run]}), {"first"})
+    assert sorted(p.stem for p in (home / "dedupe-bases").glob("*.json")) == [f"k{i}" for i in range(1, 5)]
+    frame, roles = base_cache.load("k4")
+    assert frame.equals(pl.DataFrame({"x": [4]})) and roles == {"first"}
+
+
 def test_bad_input_is_one_line(home, tmp_path, capsys):
     out = tmp_path / "out.csv"
     assert main(["dedupe", str(tmp_path / "missing.csv"), "-o", str(out)]) == 2

@@ -22,6 +22,13 @@ def test_components_are_named_by_their_smallest_row_and_scored_by_their_best_lin
     assert summary(assign(IDS, links(PAIRS, 0.4)), links(PAIRS, 0.4))["clusters"] == 5
 
 
+def test_rows_linked_to_a_base_count_as_rows_in_clusters():
+    # new rows 11-14 against a base of 1-10: 11 and 13 took base row 3, 12 took base row 5, 14 is new
+    linked = pl.DataFrame({"unique_id": [11, 12, 13, 14], "cluster": [3, 5, 3, 14], "score": [0.99, 0.95, 0.97, None]})
+    edges = pl.DataFrame({"unique_id_l": [3, 5, 3], "unique_id_r": [11, 12, 13]})
+    assert summary(linked, edges) == {"clusters": 3, "rows_in_clusters": 3, "links": 3}
+
+
 def test_decisions_split_and_confirm_at_any_threshold():
     decisions = Decisions()
     decisions.decide([4, 3], "split")

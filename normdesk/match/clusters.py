@@ -90,9 +90,12 @@ def assign(ids: np.ndarray, edges: pl.DataFrame) -> pl.DataFrame:
 
 
 def summary(assignment: pl.DataFrame, edges: pl.DataFrame) -> dict:
-    """clusters, rows_in_clusters (rows sharing their cluster) and links of an assignment."""
-    sizes = assignment.get_column("cluster").value_counts().get_column("count")
-    return {"clusters": len(sizes), "rows_in_clusters": int(sizes.filter(sizes > 1).sum()), "links": edges.height}
+    """clusters, rows_in_clusters (rows sharing their cluster: with another row of the assignment, or
+    with the base row whose id they took when linked against a base) and links of an assignment."""
+    cluster = pl.col("cluster")
+    together = assignment.filter((cluster != pl.col("unique_id")) | cluster.is_duplicated()).height
+    return {"clusters": assignment.get_column("cluster").n_unique(), "rows_in_clusters": together,
+            "links": edges.height}
 
 
 def multi_row(assignment: pl.DataFrame) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from normdesk.engine import Cancelled, InputError, Plan, detect_file, open_sourc
 from normdesk.engine.progress import NoProgress, Progress
 from normdesk.engine.reader import unique_columns
 from normdesk.engine.transform import output_layout
-from normdesk.match import clusters, model
+from normdesk.match import base_cache, clusters, model
 from normdesk.match.clusters import Decisions
 from normdesk.match.columns import add_name_keys, comparison_frame, roles_for
 from normdesk.match.export import SOURCE, write_clustered, write_merged
@@ -87,7 +87,7 @@ def dedupe(
     work = Path(tempfile.mkdtemp(prefix="dedupe-", dir=data_dir()))
     try:
         paths = ([Path(against)] if against else []) + [Path(p) for p in inputs]
-        files, frames, present = _prepare(paths, work, plan, match, phases)
+        files, frames, present = _prepare(paths, work, plan, match, phases, base=bool(against))
         phases.reached(_Phases.NORMALIZED, "normalize")  # and the comparison columns, name sounds, nicknames
         if not present:
             raise InputError("no column to compare: no name, email, phone, address or date of birth was found")
@@ -169,28 +169,44 @@ class _Phases:
         return _FileProgress()
 
 
-def _prepare(paths, work, plan, match, phases: _Phases):
+def _prepare(paths, work, plan, match, phases: _Phases, base: bool):
+    """Normalize each file and take its comparison frame; ``base``: the first file is the base of a
+    link, whose frame is kept in the data folder and taken from there while the base is unchanged."""
     files, frames, present, next_id = [], [], set(), 1
     for i, path in enumerate(paths):
         with open_source(path, plan.sheet if plan else None) as source:
             columns, header = source.columns, source.header
-        file_plan = plan if plan is not None else plan_from_detection(detect_file(path))
-        file_plan = file_plan.with_options(output_format="parquet")
-        normalized = work / f"file{i}.parquet"
-        run_file(path, normalized, file_plan, progress=phases.file(i, len(paths)), profile=False)
-        out_names = unique_columns([c.header for c in output_layout(file_plan, columns, header)])
         if match:
             missing = [m for m in match if m not in [h.strip() for h in header]]
             if missing:
                 raise InputError(f"--match names columns {path.name} does not have: {', '.join(missing)}")
-        roles = roles_for(file_plan, columns, header, out_names, match)
-        frame = comparison_frame(pl.scan_parquet(normalized), roles, next_id, i).collect()
+        key = base_cache.base_key(path, plan, match) if base and i == 0 else None
+        kept = base_cache.load(key) if key else None
+        if kept is not None:
+            frame, roles_present = kept
+        else:
+            frame, roles_present = _normalized(path, work / f"file{i}.parquet", plan, match, columns, header,
+                                               next_id, i, phases.file(i, len(paths)))
+            if key:
+                base_cache.keep(key, frame, roles_present)
         frames.append(frame)
-        present |= set(roles.columns) | ({"house"} if "street" in roles.columns else set())
-        files.append(_File(path, normalized, next_id, frame.height))
+        present |= roles_present
+        files.append(_File(path, work / f"file{i}.parquet", next_id, frame.height))
         next_id += frame.height
     frames = [add_name_keys(f) for f in (frames if len(frames) == 1 else [pl.concat(frames)])]
     return files, frames, present
+
+
+def _normalized(path: Path, normalized: Path, plan: Plan | None, match, columns, header, first_id: int, index: int,
+                progress: Progress) -> tuple[pl.DataFrame, set[str]]:
+    """Run the plan (or the detected one) on ``path`` into ``normalized``: its comparison frame, and
+    the roles it has."""
+    file_plan = (plan if plan is not None else plan_from_detection(detect_file(path))).with_options(output_format="parquet")
+    run_file(path, normalized, file_plan, progress=progress, profile=False)
+    out_names = unique_columns([c.header for c in output_layout(file_plan, columns, header)])
+    roles = roles_for(file_plan, columns, header, out_names, match)
+    frame = comparison_frame(pl.scan_parquet(normalized), roles, first_id, index).collect()
+    return frame, set(roles.columns) | ({"house"} if "street" in roles.columns else set())
 
 
 def _score_pairs(con, present, keys, against, pairs_path: Path, phases: _Phases, report) -> None:
@@ -214,11 +230,12 @@ def _score_pairs(con, present, keys, against, pairs_path: Path, phases: _Phases,
 
 
 def _linked_to_base(con, edges: pl.DataFrame) -> pl.DataFrame:
-    """Against a base: a new row takes its best base row's id (or its own), and that link's score."""
+    """Against a base: a new row takes its best base row's id (the smallest of equals; or its own),
+    and that link's score."""
     con.register("edges", edges)
     return con.sql("""
         SELECT c.unique_id, coalesce(best.base, c.unique_id) AS cluster, best.score FROM compare c
-        LEFT JOIN (SELECT unique_id_r AS id, arg_max(unique_id_l, match_probability) AS base,
+        LEFT JOIN (SELECT unique_id_r AS id, arg_max(unique_id_l, [match_probability, -unique_id_l]) AS base,
                           max(match_probability) AS score FROM edges GROUP BY unique_id_r) best ON best.id = c.unique_id
         WHERE c.source_dataset <> 'f0' ORDER BY c.unique_id""").pl()
 
