@@ -133,6 +133,7 @@ def test_build_made_the_app_and_the_tarball(dist, binary):
     bundled = {p.name.split(".")[0] for p in (dist / "normdesk" / "_internal" / "PySide6").glob("Qt*.so")}
     assert bundled == {"QtCore", "QtGui", "QtWidgets"}
     assert not (dist / "normdesk" / "_internal" / "matplotlib").exists()  # the report's charts need no plotting library
+    assert [p for p in (dist / "normdesk").rglob("*") if p.is_symlink() and not p.exists()] == []  # no dangling link
     size = sum(p.stat().st_size for p in (dist / "normdesk").rglob("*") if p.is_file())
     print(f"\nfrozen app folder: {size / 2**20:.0f} MiB", file=sys.stderr)
 
@@ -202,6 +203,46 @@ def test_the_frozen_app_runs_a_file_on_a_dask_cluster(binary, tmp_path):
                                cluster.scheduler_address], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert cluster_out.read_bytes() == source_out.read_bytes()
+
+
+@frozen
+@linux_only
+def test_frozen_dedupe_writes_what_the_source_install_writes(binary, tmp_path):
+    """`normdesk dedupe --merged` from the frozen binary (the match extra bundled: Splink and its
+    resources, DuckDB, sqlglot's dialects, scipy's connected components, the nickname table) on the
+    sample plus 200 injected duplicates: the source install's clustered and merged bytes, and every
+    injected duplicate found."""
+    pytest.importorskip("splink")
+    import polars as pl
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from dedupe_accuracy import inject, pairs
+
+    env = headless_env(tmp_path)
+    people = tmp_path / "people.csv"
+    entity = inject(SAMPLE, people, seed=14)
+    reports, written = {}, {}
+    for name, cmd in (("source", [sys.executable, "-m", "normdesk"]), ("frozen", [str(binary)])):
+        out, merged = tmp_path / f"{name}.csv", tmp_path / f"{name}.merged.csv"
+        started = time.monotonic()
+        proc = subprocess.run([*cmd, "dedupe", str(people), "-o", str(out), "--merged", str(merged), "--json"],
+                              env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+        print(f"\n{name} dedupe of {len(entity)} rows: {time.monotonic() - started:.1f} s", file=sys.stderr)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "Traceback" not in proc.stderr and "Warning" not in proc.stderr, proc.stderr[-3000:]
+        reports[name], written[name] = json.loads(proc.stdout), (out.read_bytes(), merged.read_bytes())
+    assert written["frozen"] == written["source"]
+    same = ("rows", "clusters", "rows_in_clusters", "pairs_compared", "links", "blocking_rules", "match_columns")
+    assert {k: reports["frozen"][k] for k in same} == {k: reports["source"][k] for k in same}
+    report = reports["frozen"]
+    assert (report["rows"], report["clusters"], report["rows_in_clusters"]) == (1200, 1000, 400)
+    assert report["pairs_compared"] >= report["links"] >= 200
+    clusters = pl.read_csv(tmp_path / "frozen.csv", infer_schema=False).get_column("normdesk_cluster").to_list()
+    assert pairs(clusters) == pairs(entity)  # the 200 injected duplicates, and no other link
+    assert pl.read_csv(tmp_path / "frozen.merged.csv", infer_schema=False).height == 1000
+    # pyarrow's Arrow Flight and S3 libraries were left out, and dedupe did not need them
+    trimmed = [p.name for p in (binary.parent / "_internal").rglob("libarrow_*") if "flight" in p.name or "s3" in p.name]
+    assert trimmed == []
 
 
 @frozen

@@ -30,13 +30,14 @@ def write_clustered(rows: Path, assignment: pl.DataFrame, output: Path, fmt: str
 
 def write_merged(rows: Path, assignment: pl.DataFrame, merged: Path, fmt: str, memory_limit: str = "1GB") -> None:
     """One golden row per cluster: per column the most frequent non-empty value, ties to the newest
-    file (modification time), then the most complete (longest) value; plus the rows it merged."""
+    file (modification time), then the most complete (longest) value, then the first row's (the same
+    bytes on every run); plus the rows it merged."""
     table = clustered(rows, assignment).drop(SCORE, SOURCE, strict=False).collect()
     value_cols = [c for c in table.columns if c not in (CLUSTER, *INTERNAL)]
     # window counts cannot sit inside an aggregate: compute them first
     counted = ", ".join(f'count("{c}") OVER (PARTITION BY {CLUSTER}, "{c}") AS "_n{i}"' for i, c in enumerate(value_cols))
     picks = ", ".join(
-        f'arg_max("{c}", [ "_n{i}", _file_rank, length("{c}") ]) FILTER (WHERE "{c}" IS NOT NULL) AS "{c}"'
+        f'arg_max("{c}", [ "_n{i}", _file_rank, length("{c}"), -unique_id ]) FILTER (WHERE "{c}" IS NOT NULL) AS "{c}"'
         for i, c in enumerate(value_cols)
     )
     with duckdb.connect() as con:
