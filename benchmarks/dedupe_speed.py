@@ -61,22 +61,27 @@ def main() -> None:
 
 
 def run(dup: Path, work: Path, label: str, checkout: Path | None) -> tuple[float, float, dict]:
-    """One ``normdesk dedupe`` in its own process (of ``checkout``, else this one): wall time, its
-    peak RSS (the largest of its process tree, by a ``time -v``-like rusage of a wrapper), report."""
+    """One ``normdesk dedupe`` of ``dup`` (with ``checkout``'s normdesk, else this one's)."""
     env = dict(os.environ, NORMDESK_HOME=str(work / f"home-{label}"))
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout.resolve())
+    return run_measured([str(dup)], work / f"out-{label}.csv", env, work)
+
+
+def run_measured(args: list[str], output: Path, env: dict, cwd: Path) -> tuple[float, float, dict]:
+    """``normdesk dedupe ARGS -o OUTPUT --json`` in its own process: wall time, peak RSS (the largest
+    of its process tree, by a ``time -v``-like rusage of a wrapper), report."""
     wrapper = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
                "sys.stderr.write(p.stderr); print(p.stdout); "
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(p.returncode)")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "normdesk", "dedupe", str(dup),
-                           "-o", str(work / f"out-{label}.csv"), "--json"],
-                          env=env, check=True, capture_output=True, text=True, cwd=work)
+    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "normdesk", "dedupe", *args,
+                           "-o", str(output), "--json"], env=env, capture_output=True, text=True, cwd=cwd)
     elapsed = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"normdesk dedupe failed: {done.stderr.strip()[-2000:]}")
     *report, peak = done.stdout.strip().splitlines()
     return elapsed, int(peak) / 1024, json.loads("\n".join(report))
-    del naive
 
 
 if __name__ == "__main__":

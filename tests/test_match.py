@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from normdesk.cli import main
-from tests.shared_data import SHARED
+from tests.shared_data import BENCH, SHARED
 
 FEBRL1 = SHARED / "bench-data" / "febrl" / "dataset1.csv"
 PEOPLE = """name,email,phone,address
@@ -126,6 +126,29 @@ def test_a_base_is_normalized_once_while_it_is_unchanged(home, tmp_path, capsys,
     assert sorted(p.stem for p in (home / "dedupe-bases").glob("*.json")) == [f"k{i}" for i in range(1, 5)]
     frame, roles = base_cache.load("k4")
     assert frame.equals(pl.DataFrame({"x": [4]})) and roles == {"first"}
+
+
+@pytest.mark.skipif(not (BENCH / "gen_contacts.py").exists(), reason="../shared/bench absent")
+def test_a_small_link_whose_name_pairs_all_match_trains_and_links(home, tmp_path, capsys):
+    # every pair the name blocks is a match: that EM session's prior reaches 1 ("inf" in Splink's SQL)
+    import subprocess
+    import sys
+
+    base, fresh, new = tmp_path / "base.csv", tmp_path / "fresh.csv", tmp_path / "new.csv"
+    for rows, seed, path in ((300, 42, base), (50, 7, fresh)):
+        subprocess.run([sys.executable, str(BENCH / "gen_contacts.py"), str(rows), "--seed", str(seed), "--out",
+                        str(path), "--truth", str(path.with_suffix(".parquet"))], check=True, capture_output=True)
+    known = pl.read_csv(base, infer_schema=False).with_row_index("row", 1).sample(n=50, seed=1)
+    pl.concat([pl.read_csv(fresh, infer_schema=False), known.drop("row")]).write_csv(new)
+    out = tmp_path / "linked.csv"
+    assert main(["dedupe", str(new), "--against", str(base), "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    linked = pl.read_csv(out, infer_schema=False).get_column("normdesk_cluster").cast(int).to_list()
+    rows = known.get_column("row").to_list()
+    found = [cluster == row for cluster, row in zip(linked[50:], rows)]
+    # a known person takes its base row, or stays new (row 190 has only an email: too little to link)
+    assert sum(found) >= 48 and all(ok or cluster > 300 for ok, cluster in zip(found, linked[50:]))
+    assert all(cluster > 300 for cluster in linked[:50]) and report["rows_in_clusters"] == sum(found)
 
 
 def test_bad_input_is_one_line(home, tmp_path, capsys):

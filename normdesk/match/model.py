@@ -6,7 +6,7 @@ from __future__ import annotations
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.internals.exceptions import EMTrainingException
+from splink.internals.exceptions import EMTrainingException, SplinkException
 
 MAX_BLOCK = 200  # a blocking key shared by more rows (a placeholder email, an office phone) blocks nothing
 # Blocking keys, in order: each is (name, the roles it needs, its SQL over the comparison table).
@@ -98,9 +98,11 @@ def train(linker: Linker, keys: list[str], present: set[str], seed: int = 42) ->
     for key in sessions:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(block_on(key), fix_u_probabilities=True)
-        except (EMTrainingException, ValueError):
-            # no pairs share this key, or EM drove an m probability to 0.0 (Splink 5 refuses it):
-            # the other session and the u estimates stand
+        except (EMTrainingException, ValueError, SplinkException):
+            # no pairs share this key, EM drove an m probability to 0.0 (Splink 5 refuses it), or every
+            # pair the key blocks is a match (the session's prior reaches 1: its SQL holds "inf", which
+            # DuckDB cannot bind; small links do this): the other session and the u estimates stand.
+            # A failure of the database itself shows again when the pairs are scored.
             continue
 
 
