@@ -425,6 +425,11 @@ def shoot_api(app, window, out: Path) -> None:
     finally:
         window.api.close()
         receiver.shutdown()
+    window.api.run_elsewhere(settings)  # another normdesk took the data folder: the API is off here
+    settle(app)
+    window.grab().save(str(out / "main_window_api_elsewhere.png"))
+    window.api.close()
+    window.api.state_changed.emit("")
 
 
 def shoot_rejects(app, window, tmp: Path, out: Path) -> None:

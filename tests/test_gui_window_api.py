@@ -150,3 +150,51 @@ def test_the_api_keys_page_edits_the_setting(qtbot):
     assert page.state.text() == "API: http://127.0.0.1:9200"
     chosen = dialog.settings()
     assert chosen.api_enabled and chosen.api_port == 9200
+
+
+def test_a_window_whose_jobs_run_elsewhere_says_the_api_is_off(qtbot, home, monkeypatch):
+    """A real ``normdesk worker`` holds the data folder: the window runs no server and says why."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from normdesk.gui.app import start_jobs
+    from normdesk.gui.main_window import MainWindow
+    from normdesk.jobs import JobQueue
+    from normdesk.jobs.lock import DataDirLock
+    from normdesk.workers import WorkerPool
+
+    worker = subprocess.Popen([sys.executable, "-m", "normdesk", "worker", "--workers", "0"],
+                              env={**os.environ, "NORMDESK_HOME": str(home)}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    queue = window = None
+    try:
+        deadline = time.monotonic() + 60
+        while DataDirLock(home).owner_pid() != worker.pid:
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.1)
+        told = []
+        monkeypatch.setattr(QMessageBox, "information", lambda *args: told.append(args[2]))
+        queue = JobQueue()
+        pool = WorkerPool(queue)
+        port = free_port()
+        window = MainWindow(queue, pool, Settings(api_enabled=True, api_port=port))
+        qtbot.addWidget(window)
+        window.show()
+        start_jobs(window, queue, pool)
+        qtbot.waitUntil(lambda: bool(told), timeout=60_000)
+        assert "Another normdesk" in told[0]
+        assert window.api_label.text() == "API off: another normdesk runs this folder's jobs"
+        assert window.api.url is None and not listening(port)
+        window.apply_settings(replace(window.settings, api_enabled=False))
+        assert window.api_label.isHidden() and window.api.state == ""
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        if window is not None:
+            window.close()
+        if queue is not None:
+            queue.close()

@@ -58,7 +58,7 @@ def start_jobs(window: MainWindow, queue: Any, pool: WorkerPool) -> None:
             pool.start()
         except NormdeskError as err:  # another process owns the data folder (FolderBusy)
             log.warning("not running jobs here: %s", err)
-            window.api.close()
+            window.api.run_elsewhere(window.settings)
             window.set_pool(None)
             QMessageBox.information(window, "normdesk", "Another normdesk is already processing the jobs of this "
                                     "data folder. This window shows them; they run in the other one.")

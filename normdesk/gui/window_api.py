@@ -48,6 +48,7 @@ class WindowApi(QObject):
         self._settings: Settings | None = None
         self._dispatcher: Any = None
         self._owner = False  # this window runs the jobs of the data folder
+        self._elsewhere = False  # another normdesk runs them: the API is off here
         self._busy = False
 
     @property
@@ -64,6 +65,12 @@ class WindowApi(QObject):
         self._unsubscribe = self.deliverer.subscribe(self.queue.events)
         self.deliverer.start()
 
+    def run_elsewhere(self, settings: Settings) -> None:
+        """Another normdesk took the data folder: no server here, and say so while the setting is on."""
+        self.close()
+        self._elsewhere = True
+        self.apply(settings)
+
     def wake_deliveries(self) -> None:
         if self.deliverer is not None:
             self.deliverer.wake()
@@ -72,6 +79,9 @@ class WindowApi(QObject):
         """Run the server as ``settings`` say, once this window runs the jobs (``dispatcher``: the
         worker pool's, so that a cancel over HTTP stops a running job at once)."""
         self._settings, self._dispatcher = settings, dispatcher or self._dispatcher
+        if self._elsewhere:
+            self._set_state("API off: another normdesk runs this folder's jobs" if settings.api_enabled else "")
+            return
         if not self._owner or self._busy:
             return  # a start or stop in flight applies the newest settings when it is done
         listening = self.server is not None
@@ -115,4 +125,4 @@ class WindowApi(QObject):
             self._unsubscribe()
             self.deliverer.stop()
             self.deliverer = None
-        self._owner = False
+        self._owner = self._elsewhere = False
