@@ -386,7 +386,7 @@ def shoot_api(app, window, out: Path) -> None:
     from normdesk.gui.settings_dialog import SettingsDialog
     from normdesk.settings import Settings
 
-    answers = [200, 503]
+    answers = [200, 503, 500]
 
     class Receiver(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -401,9 +401,9 @@ def shoot_api(app, window, out: Path) -> None:
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     store = WebhookStore(window.queue.home)
     hook = store.add(f"http://127.0.0.1:{receiver.server_address[1]}/normdesk", ["job.completed", "job.failed"])
-    for job, event in zip(window.queue.list(2), ("job.completed", "job.failed")):
-        store.enqueue(hook, event, b'{"event": "%s"}' % event.encode(), job.id)
-        Deliverer(store, Settings(webhook_backoff_s=600)).deliver_due()
+    for job, event, attempts in zip(window.queue.list(3), ("job.completed", "job.failed", "job.completed"), (5, 5, 1)):
+        store.enqueue(hook, event, b'{"event": "%s"}' % event.encode(), job.id)  # delivered, waits, gave up
+        Deliverer(store, Settings(webhook_backoff_s=600, webhook_max_attempts=attempts)).deliver_due()
     settings = Settings(api_enabled=True, api_port=8765 if not port_in_use("127.0.0.1", 8765) else 18765)
     window.api.start_deliveries(settings)
     window.api.apply(settings)

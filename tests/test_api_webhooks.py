@@ -73,6 +73,41 @@ def test_a_receiver_that_fails_then_recovers(tmp_path, receiver):
     assert hook.url in listing and "attempt 3: 200" in listing and "attempt 1: 500" in listing
 
 
+def test_a_delivery_that_gave_up_is_kept_and_sent_again_by_hand(tmp_path, receiver):
+    home = tmp_path / "home"
+    hook = receiver(500, 500, 503)
+    hook_id = add_hook(home, hook.url)
+    key = make_key(home, "k", "read,submit")
+    serve = Serve(home, NORMDESK_WEBHOOK_BACKOFF_S="0.2", NORMDESK_WEBHOOK_MAX_ATTEMPTS="2")
+    try:
+        with serve.client(key) as c:
+            wait_for_job(c, upload(c, SAMPLE).json()["jobId"])
+        log = delivery_log(home, hook_id, 2)
+        delivery = log[-1]["deliveryId"]
+        time.sleep(1.0)  # well past the backoff: no third attempt comes by itself
+        assert len(hook.requests) == 2 and [e["status"] for e in delivery_log(home, hook_id, 2)] == [500, 500]
+        assert f"gave up (normdesk webhook retry {delivery})" in cli(home, "webhook", "list").stdout
+        assert "due now" in cli(home, "webhook", "retry", delivery).stdout
+        log = delivery_log(home, hook_id, 3)  # one more attempt (503): given up again, still kept
+        assert store_ids(home) == {delivery}
+        cli(home, "webhook", "retry", delivery)
+        log = delivery_log(home, hook_id, 4)
+    finally:
+        assert serve.stop() == 0
+    assert [e["status"] for e in log] == [500, 500, 503, 200] and [e["attempt"] for e in log] == [1, 2, 3, 4]
+    assert store_ids(home) == set()  # delivered: gone, and a retry of it is one line
+    done = cli(home, "webhook", "retry", delivery, code=2)
+    assert done.stderr.count("\n") == 1 and "no delivery" in done.stderr
+
+
+def store_ids(home) -> set[str]:
+    store = WebhookStore(home)
+    try:
+        return {d["id"] for d in store.given_up()} | {d["id"] for d in store.deliveries()}
+    finally:
+        store.close()
+
+
 def test_a_slow_receiver_never_slows_a_job(tmp_path, receiver):
     home = tmp_path / "home"
     hook = receiver()

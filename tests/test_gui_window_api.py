@@ -137,6 +137,37 @@ def test_the_webhooks_page_shows_the_log_and_retries_now(qtbot, home, receiver):
     assert not page.retry_button.isEnabled() and not page.retry_selected()  # delivered: nothing waits
 
 
+def test_the_webhooks_page_sends_a_given_up_delivery_once_more(qtbot, home, receiver):
+    from normdesk.api.webhooks import Deliverer
+    from normdesk.gui.settings_dialog import SettingsDialog
+
+    store = WebhookStore(home)
+    hook = store.add(receiver.url, ["job.failed"])
+    delivery_id = store.enqueue(hook, "job.failed", b'{"event":"job.failed"}', "j1")
+    (waiting,) = store.deliveries()
+    store.record(waiting, 500, "HTTP 500", None, given_up=True)  # its last attempt failed
+    assert store.deliveries() == [] and [d["id"] for d in store.given_up()] == [delivery_id]
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    page = dialog.webhooks_page
+    row = [page.table.item(0, c).text() for c in range(page.table.columnCount())]
+    assert row[3:] == ["500", "1", "gave up"]
+    page.table.selectRow(0)
+    assert page.retry_button.isEnabled()
+    deliverer = Deliverer(WebhookStore(home), Settings())
+    page.retried.connect(deliverer.wake)
+    deliverer.start()
+    try:
+        assert page.retry_selected()
+        (request,) = receiver.wait(1, timeout=30)
+        assert request["headers"]["X-Normdesk-Delivery"] == delivery_id
+    finally:
+        deliverer.stop()
+    page.refresh()
+    assert [page.table.item(0, c).text() for c in range(3, 6)] == ["200", "2", ""]
+    assert store.given_up() == [] and store.deliveries() == []
+
+
 def test_the_api_keys_page_edits_the_setting(qtbot):
     from normdesk.gui.settings_dialog import SettingsDialog
 

@@ -10,6 +10,8 @@ The process running jobs subscribes a ``Deliverer`` to its queue's events: the s
 writes the delivery to the API store (so it survives a crash) and wakes the delivery thread, so a
 slow or dead receiver never slows a job. Failed attempts are retried after ``webhook_backoff_s``,
 doubled each time, up to ``webhook_max_attempts``; each webhook keeps a log of its last attempts.
+A delivery that used all its attempts is kept, given up (the last ``GIVEN_UP_KEPT``), so that it can
+still be sent again by hand ("Retry now", ``normdesk webhook retry ID``): one more attempt.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ SIGNATURE_HEADER = "X-Normdesk-Signature"
 LOG_SIZE = 20  # attempts kept per webhook
 MAX_BACKOFF_S = 3600.0
 POLL_S = 5.0  # the delivery thread also looks at the store this often (a "Retry now" from another process)
+GIVEN_UP_KEPT = 100  # deliveries that used all their attempts, kept for a retry by hand
 _HOOK, _DELIVERY = "webhook:", "delivery:"
 
 
@@ -136,16 +139,22 @@ class WebhookStore:
         return delivery["id"]
 
     def deliveries(self) -> list[dict]:
-        found = (self.cache.get(k) for k in self._keys(_DELIVERY))
-        return sorted((d for d in found if d), key=lambda d: d["next_at"])
+        """The deliveries waiting for an attempt, the next due first."""
+        return sorted((d for d in self._all_deliveries() if not d.get("given_up")), key=lambda d: d["next_at"])
+
+    def given_up(self) -> list[dict]:
+        """The deliveries that used all their attempts, the latest given up first."""
+        return sorted((d for d in self._all_deliveries() if d.get("given_up")), key=lambda d: -d["next_at"])
 
     def retry_now(self, delivery_id: str) -> bool:
-        """Make a waiting delivery due now (False: it is no longer waiting: delivered, given up or removed)."""
+        """Make a waiting delivery due now, or give a given-up one one more attempt (False: it is gone:
+        delivered, dropped or its webhook removed)."""
         with self.cache.transact():
             delivery = self.cache.get(_DELIVERY + delivery_id)
             if delivery is None:
                 return False
-            self.cache.set(_DELIVERY + delivery_id, {**delivery, "next_at": self.clock()})
+            self.cache.set(_DELIVERY + delivery_id, {**delivery, "next_at": self.clock(), "given_up": False,
+                                                     "last_try": bool(delivery.get("given_up"))})
         return True
 
     def attempts(self) -> list[tuple[Webhook, dict]]:
@@ -153,8 +162,10 @@ class WebhookStore:
         found = [(hook, entry) for hook in self.list() for entry in hook.log]
         return sorted(found, key=lambda pair: pair[1]["at"], reverse=True)
 
-    def record(self, delivery: dict, status: int | None, error: str | None, next_at: float | None) -> None:
-        """Log one attempt on its webhook; keep the delivery for ``next_at`` or drop it (None)."""
+    def record(self, delivery: dict, status: int | None, error: str | None, next_at: float | None,
+               given_up: bool = False) -> None:
+        """Log one attempt on its webhook; keep the delivery for ``next_at``, or as ``given_up`` (for a
+        retry by hand), or drop it (neither)."""
         entry = {"at": self.clock(), "deliveryId": delivery["id"], "event": delivery["event"],
                  "jobId": delivery["job_id"], "attempt": delivery["attempts"] + 1, "status": status,
                  "error": error, "retryAt": next_at}
@@ -163,11 +174,18 @@ class WebhookStore:
             if rec is not None:
                 rec["log"] = (rec["log"] + [entry])[-LOG_SIZE:]
                 self.cache.set(_HOOK + rec["id"], rec)
-            if next_at is None or rec is None:
+            if rec is None or (next_at is None and not given_up):
                 self.cache.delete(_DELIVERY + delivery["id"])
             else:
-                self.cache.set(_DELIVERY + delivery["id"], {**delivery, "attempts": delivery["attempts"] + 1,
-                                                            "next_at": next_at})
+                self.cache.set(_DELIVERY + delivery["id"], {
+                    **delivery, "attempts": delivery["attempts"] + 1, "given_up": given_up, "last_try": False,
+                    "next_at": self.clock() if given_up else next_at})
+                if given_up:
+                    for old in self.given_up()[GIVEN_UP_KEPT:]:
+                        self.cache.delete(_DELIVERY + old["id"])
+
+    def _all_deliveries(self) -> Iterable[dict]:
+        return (d for d in (self.cache.get(k) for k in self._keys(_DELIVERY)) if d)
 
     def _keys(self, prefix: str) -> list[str]:
         return [k for k in self.cache.iterkeys() if isinstance(k, str) and k.startswith(prefix)]
@@ -259,11 +277,12 @@ class Deliverer:
             status, error = post(hook, delivery["event"], delivery["body"], delivery["id"], self.timeout_s)
             ok = status is not None and 200 <= status < 300
             attempts = delivery["attempts"] + 1
-            retry_at = None if ok or attempts >= self.max_attempts else self.store.clock() + self.backoff(attempts)
+            last = attempts >= self.max_attempts or delivery.get("last_try", False)
+            retry_at = None if ok or last else self.store.clock() + self.backoff(attempts)
             if not ok:
                 log.warning("webhook %s: %s for job %s, attempt %d: %s", hook.url, delivery["event"],
                             delivery["job_id"], attempts, error)
-            self.store.record(delivery, status, error, retry_at)
+            self.store.record(delivery, status, error, retry_at, given_up=not ok and last)
         left = self.store.deliveries()
         return left[0]["next_at"] if left else None
 

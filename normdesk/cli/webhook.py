@@ -1,4 +1,4 @@
-"""``normdesk webhook add|list|remove|test``: signed POSTs on job events, sent by ``normdesk serve``."""
+"""``normdesk webhook add|list|remove|retry|test``: signed POSTs on job events, sent by the normdesk that runs the jobs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import json
 from datetime import datetime
 
-from normdesk.cli.common import EXIT_OUTPUT, fail
+from normdesk.cli.common import EXIT_INPUT, EXIT_OUTPUT, fail
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("remove", help="remove a webhook and its pending deliveries")
     p.add_argument("webhook", metavar="ID_OR_URL")
     p.set_defaults(func=cmd_remove)
+
+    p = actions.add_parser("retry", help="send a delivery again now: one that waits, or one that gave up")
+    p.add_argument("delivery", metavar="DELIVERY_ID", help="as `webhook list` shows it")
+    p.set_defaults(func=cmd_retry)
 
     p = actions.add_parser("test", help="send a webhook.test delivery now and show the reply")
     p.add_argument("webhook", metavar="ID_OR_URL")
@@ -56,16 +60,19 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _attempt(entry: dict) -> str:
+def _attempt(entry: dict, given_up: set[str]) -> str:
     result = str(entry["status"]) if entry["status"] is not None else "no reply"
     note = f" ({entry['error']})" if entry["error"] and entry["status"] is None else ""
     retry = f", retry at {_time(entry['retryAt'])}" if entry.get("retryAt") else ""
+    if entry["deliveryId"] in given_up and not entry.get("retryAt"):
+        retry = f", gave up (normdesk webhook retry {entry['deliveryId']})"
     return (f"    {_time(entry['at'])}  {entry['event']:<14} job {entry['jobId'] or '-'}  "
             f"attempt {entry['attempt']}: {result}{note}{retry}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    hooks = _store().list()
+    store = _store()
+    hooks, given_up = store.list(), {d["id"] for d in store.given_up()}
     if args.json:
         print(json.dumps([h.to_dict() for h in hooks], indent=2))
         return 0
@@ -74,13 +81,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     for hook in hooks:
         print(f"{hook.id}  {hook.url}  {','.join(hook.events)}")
         for entry in hook.log[-5:]:
-            print(_attempt(entry))
+            print(_attempt(entry, given_up))
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     hook = _store().remove(args.webhook)
     print(f"{hook.id}  {hook.url}  removed")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    if not _store().retry_now(args.delivery):
+        return fail(f"no delivery {args.delivery} waits or gave up (delivered, or its webhook removed)", EXIT_INPUT)
+    print(f"{args.delivery}  due now: the normdesk that runs the jobs sends it within a few seconds")
     return 0
 
 

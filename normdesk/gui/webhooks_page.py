@@ -1,5 +1,6 @@
 """Settings -> Webhooks: each webhook's delivery log (the same store as ``normdesk webhook list``),
-newest attempt first, and "Retry now" for a delivery that waits for its next attempt."""
+newest attempt first, and "Retry now" for a delivery that waits for its next attempt, or that used
+all its attempts ("gave up": one more attempt)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class WebhooksPage(QWidget):
                                         QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.retry_button = QPushButton("Retry now")
-        self.retry_button.setToolTip("Send the selected delivery again now, instead of at its next retry")
+        self.retry_button.setToolTip("Send the selected delivery again now, instead of at its next retry "
+                                     "(or once more, when it gave up)")
         self.retry_button.clicked.connect(self.retry_selected)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -65,18 +67,21 @@ class WebhooksPage(QWidget):
         self.hooks.setText("\n".join(f"Webhook {h.url} ({', '.join(h.events)})" for h in hooks) if hooks else
                            "No webhooks yet: add one with the command normdesk webhook add URL --events job.completed.")
         waiting = {d["id"] for d in self.store.deliveries()}
+        given_up = {d["id"] for d in self.store.given_up()}
         attempts = self.store.attempts()
         self.table.setRowCount(len(attempts))
         for row, (hook, entry) in enumerate(attempts):
-            pending = entry["deliveryId"] in waiting and entry["retryAt"] is not None
+            stopped = entry["deliveryId"] in given_up and entry["retryAt"] is None
+            pending = stopped or (entry["deliveryId"] in waiting and entry["retryAt"] is not None)
             texts = (_time(entry["at"]), hook.url, entry["event"], _status(entry), str(entry["attempt"]),
-                     _time(entry["retryAt"]) if pending else "")
+                     "gave up" if stopped else _time(entry["retryAt"]) if pending else "")
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setToolTip(_time(entry["at"], "%Y-%m-%d %H:%M:%S") if col == 0 else text)
                 item.setData(256, entry["deliveryId"] if pending else None)  # Qt.UserRole: what "Retry now" retries
                 self.table.setItem(row, col, item)
             waiting.discard(entry["deliveryId"])  # only its newest attempt offers "Retry now"
+            given_up.discard(entry["deliveryId"])
         self._update_buttons()
 
     def selected_delivery(self) -> str | None:
