@@ -103,8 +103,22 @@ def test_a_taken_port_is_said_in_one_line(qtbot, app_window):
     assert "\n" not in window.api.state
 
 
-def test_the_webhooks_page_shows_the_log_and_retries_now(qtbot, home, receiver):
+def retry_with_the_page(page, home, receiver, delivery_id: str) -> None:
+    """"Retry now" on the selected row, with a real deliverer woken by it: the receiver gets it."""
     from normdesk.api.webhooks import Deliverer
+
+    deliverer = Deliverer(WebhookStore(home), Settings())
+    page.retried.connect(deliverer.wake)
+    deliverer.start()
+    try:
+        assert page.retry_selected()
+        (request,) = receiver.wait(1, timeout=30)
+        assert request["headers"]["X-Normdesk-Delivery"] == delivery_id
+    finally:
+        deliverer.stop()
+
+
+def test_the_webhooks_page_shows_the_log_and_retries_now(qtbot, home, receiver):
     from normdesk.gui.settings_dialog import SettingsDialog
 
     store = WebhookStore(home)
@@ -121,15 +135,7 @@ def test_the_webhooks_page_shows_the_log_and_retries_now(qtbot, home, receiver):
     assert not page.retry_button.isEnabled()  # nothing selected
     page.table.selectRow(0)
     assert page.retry_button.isEnabled()
-    deliverer = Deliverer(WebhookStore(home), Settings())
-    page.retried.connect(deliverer.wake)
-    deliverer.start()
-    try:
-        assert page.retry_selected()
-        (request,) = receiver.wait(1, timeout=30)  # long before the hour
-        assert request["headers"]["X-Normdesk-Delivery"] == delivery_id
-    finally:
-        deliverer.stop()
+    retry_with_the_page(page, home, receiver, delivery_id)  # long before the hour
     page.refresh()
     newest = [page.table.item(0, c).text() for c in range(page.table.columnCount())]
     assert newest[3:] == ["200", "2", ""] and page.table.rowCount() == 2
@@ -138,7 +144,6 @@ def test_the_webhooks_page_shows_the_log_and_retries_now(qtbot, home, receiver):
 
 
 def test_the_webhooks_page_sends_a_given_up_delivery_once_more(qtbot, home, receiver):
-    from normdesk.api.webhooks import Deliverer
     from normdesk.gui.settings_dialog import SettingsDialog
 
     store = WebhookStore(home)
@@ -154,15 +159,7 @@ def test_the_webhooks_page_sends_a_given_up_delivery_once_more(qtbot, home, rece
     assert row[3:] == ["500", "1", "gave up"]
     page.table.selectRow(0)
     assert page.retry_button.isEnabled()
-    deliverer = Deliverer(WebhookStore(home), Settings())
-    page.retried.connect(deliverer.wake)
-    deliverer.start()
-    try:
-        assert page.retry_selected()
-        (request,) = receiver.wait(1, timeout=30)
-        assert request["headers"]["X-Normdesk-Delivery"] == delivery_id
-    finally:
-        deliverer.stop()
+    retry_with_the_page(page, home, receiver, delivery_id)
     page.refresh()
     assert [page.table.item(0, c).text() for c in range(3, 6)] == ["200", "2", ""]
     assert store.given_up() == [] and store.deliveries() == []
