@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 import polars as pl
 
+from normdesk.engine.output_rows import OutputFrame
 from normdesk.engine.plan import Plan
 from normdesk.engine.reader import Source, open_source
 from normdesk.engine.row_index import RowIndex, indexable
@@ -166,12 +167,13 @@ def _predicate(flt: RowFilter, layout: ResultLayout) -> pl.Expr:
     return pl.all_horizontal(terms)
 
 
-def matching_rows(output: str | Path, delimiter: str, flt: RowFilter, layout: ResultLayout,
+def matching_rows(output: str | Path | OutputFrame, delimiter: str, flt: RowFilter, layout: ResultLayout,
                   plan: Plan | None = None, input_path: str | Path | None = None) -> pl.Series:
-    """The 0-based data-row numbers of the output rows ``flt`` keeps (UInt32). ``changed_only``
-    needs the input (``plan`` and ``input_path``); without typed columns it keeps no row."""
+    """The 0-based data-row numbers of the output rows ``flt`` keeps (UInt32). ``output``: a CSV
+    output's path, or the reader of another format's output. ``changed_only`` needs the input
+    (``plan`` and ``input_path``); without typed columns it keeps no row."""
     width = len(layout.header)
-    scan = _output_scan(Path(output), delimiter, width)
+    scan = output.scan() if isinstance(output, OutputFrame) else _output_scan(Path(output), delimiter, width)
     if flt.changed_only and not layout.typed:
         return pl.Series(ROW, [], pl.UInt32)
     if not flt.changed_only:
@@ -206,7 +208,7 @@ def _aligned(left: Iterator[pl.DataFrame], right: Iterator[pl.DataFrame]) -> Ite
         a, b = a.slice(n), b.slice(n)
 
 
-def export_rows(index: RowIndex, rows: pl.Series | None, target: str | Path, header: list[str],
+def export_rows(index: RowIndex | OutputFrame, rows: pl.Series | None, target: str | Path, header: list[str],
                 delimiter: str = ",") -> int:
     """Write the output rows numbered ``rows`` (None: all) to the CSV ``target``, atomically;
     returns how many. An error is a one-line OutputError/InputError and leaves ``target`` as it was."""

@@ -17,6 +17,7 @@ import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from normdesk.engine.output_rows import OutputFrame
 from normdesk.engine.plan import Plan
 from normdesk.engine.results import ResultLayout, RowFilter, SheetRows, TypedColumn, matching_rows
 from normdesk.engine.row_index import RowIndex
@@ -44,7 +45,8 @@ class ViewColumn:
 
 
 class ResultsModel(QAbstractTableModel):
-    """``output`` and ``before`` (or None) are unbuilt ``RowIndex``es; ``start()`` builds them."""
+    """``output`` (a ``RowIndex`` or ``OutputFrame``) and ``before`` (or None) are unbuilt readers;
+    ``start()`` builds them."""
 
     indexed = Signal(int)  # rows indexed so far (emitted as they grow, and when done)
     filtered = Signal(int)  # rows the current filter keeps (after a filter finished)
@@ -52,7 +54,7 @@ class ResultsModel(QAbstractTableModel):
     before_dropped = Signal(str)  # the input no longer matches the output: why
     fixes_changed = Signal()
 
-    def __init__(self, output: RowIndex, before: RowIndex | SheetRows | None, layout: ResultLayout, plan: Plan,
+    def __init__(self, output: RowIndex | OutputFrame, before: RowIndex | SheetRows | None, layout: ResultLayout, plan: Plan,
                  input_path: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.output, self.before, self.layout = output, before, layout
@@ -135,7 +137,8 @@ class ResultsModel(QAbstractTableModel):
             self._show(pl.Series([], dtype=pl.UInt32))
             return
         serial = self._filter_serial
-        run_task(matching_rows, self.output.path, self.delimiter, flt, self.layout, self.plan, self.input_path,
+        scanned = self.output if isinstance(self.output, OutputFrame) else self.output.path
+        run_task(matching_rows, scanned, self.delimiter, flt, self.layout, self.plan, self.input_path,
                  on_done=lambda rows: self._filtered(serial, rows), on_error=self.filter_failed.emit, context=self)
 
     def _filtered(self, serial: int, rows: pl.Series) -> None:

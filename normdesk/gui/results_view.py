@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from normdesk.engine import ColumnPlan, ColumnType, InputError, Plan
 from normdesk.engine.results import ResultLayout, RowFilter, SheetRows, export_rows, input_index, open_input
+from normdesk.engine.output_rows import OutputFrame, open_output
 from normdesk.engine.row_index import RowIndex
-from normdesk.engine.sniff import sniff
 from normdesk.gui.results_model import ResultsModel
 from normdesk.gui.tasks import run_task
 from normdesk.jobs.runner import resolve_plan
@@ -44,7 +44,7 @@ ANY = "Any column"
 class LoadedResults:
     plan: Plan
     layout: ResultLayout
-    output: RowIndex
+    output: RowIndex | OutputFrame
     before: RowIndex | SheetRows | None
 
 
@@ -65,9 +65,7 @@ def load_results(job: Any) -> LoadedResults:
     if not output.is_file():
         raise InputError(f"the output is not there any more: {output}")
     plan = ran_plan(job)
-    if plan.output_format != "csv":
-        raise InputError(f"the results view reads CSV outputs; this job wrote {plan.output_format}")
-    index = RowIndex.of_output(output, sniff(output).delimiter)
+    index = open_output(output, plan.output_format)
     source = open_input(plan, job.input_path)
     layout = ResultLayout.of(plan, source, index.read_header())
     return LoadedResults(plan, layout, index, input_index(source, plan.sheet) if layout.typed else None)
