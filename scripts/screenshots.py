@@ -365,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         ids["_dispatcher"].close()  # the data folder is free: these run jobs with a dispatcher of their own
         shoot_rejects(app, window, tmp, args.out)
         shoot_duplicates(app, queue, tmp, args.out)
+        shoot_results_parquet(app, window, tmp, args.out)
         window.feed.stop()
     finally:
         queue.close()
@@ -554,6 +555,30 @@ def shoot_results(app, window, job_id: str, out: Path) -> None:
         view.table.scrollTo(model.index(min(bad, model.rowCount() - 1), tel))
         settle(app, 0.5)
         view.grab().save(str(out / name))
+    view.close()
+
+
+def shoot_results_parquet(app, window, tmp: Path, out: Path) -> None:
+    """The results view of a job that wrote parquet (detected plan), "changed only" on, at 1280x800."""
+    from contextlib import closing
+
+    from normdesk.jobs import Dispatcher
+
+    source = tmp / "files" / "contacts_for_parquet.csv"
+    shutil.copyfile(SAMPLE, source)
+    job = window.queue.submit(source, output_format="parquet")
+    dispatcher = Dispatcher(window.queue, concurrency=1, start_rate=100, workers=0)
+    dispatcher.open()
+    with closing(dispatcher):
+        dispatcher.run_due()
+    job = window.queue.get(job.id)
+    view = window.results.open(job)
+    view.resize(1280, 800)
+    wait(app, lambda: view.model is not None and view.model.done and view.model.rowCount() == job.total_rows)
+    view.changed_box.setChecked(True)
+    wait(app, lambda: "Shown:" in view.summary.text())
+    settle(app, 0.5)
+    view.grab().save(str(out / "results_view_parquet.png"))
     view.close()
 
 

@@ -26,15 +26,16 @@ BLOCK_ROWS = 1024  # rows of a parquet output read (and cached) at a time
 CACHED_BLOCKS = 64
 
 
-def open_output(path: str | Path, fmt: str) -> RowIndex | OutputFrame:
-    """The reader of the output ``path`` written in ``fmt`` (unbuilt; ``read_header`` reads the header)."""
+def open_output(path: str | Path, fmt: str, rows: int | None = None) -> RowIndex | OutputFrame:
+    """The reader of the output ``path`` written in ``fmt`` (unbuilt; ``read_header`` reads the header).
+    ``rows``: how many rows the run wrote (its report), when known: see ``FrameRows``."""
     path = Path(path)
     if fmt == "csv":
         return RowIndex.of_output(path, sniff(path).delimiter)
     if fmt == "parquet":
         return ParquetRows(path)
     if fmt in ("xlsx", "json"):
-        return FrameRows(path, fmt)
+        return FrameRows(path, fmt, rows)
     raise InputError(f"the results view cannot read {fmt} outputs")
 
 
@@ -46,7 +47,7 @@ def _texts(frame: pl.LazyFrame | pl.DataFrame, names: list[str]) -> pl.LazyFrame
 class OutputFrame:
     """An output that is not CSV. ``scan()``: its rows as a lazy frame of text columns ``c0``, ``c1``..."""
 
-    delimiter = ","  # what an export of its rows uses
+    delimiter = ","  # as a RowIndex has (the filters read ``scan()`` instead)
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -114,11 +115,13 @@ class ParquetRows(OutputFrame):
 
 
 class FrameRows(OutputFrame):
-    """An xlsx or json output, read whole into memory once (by ``read_header`` or ``build``)."""
+    """An xlsx or json output, read whole into memory once (by ``read_header`` or ``build``).
+    An xlsx sheet has no cells for the empty rows at its end: ``written`` (the rows the run wrote)
+    adds them back."""
 
-    def __init__(self, path: Path, fmt: str) -> None:
+    def __init__(self, path: Path, fmt: str, written: int | None = None) -> None:
         super().__init__(path)
-        self.fmt = fmt
+        self.fmt, self.written = fmt, written
         self._frame: pl.DataFrame | None = None
         self._lock = threading.Lock()
 
@@ -141,7 +144,11 @@ class FrameRows(OutputFrame):
                 header, frame = self._read_xlsx() if self.fmt == "xlsx" else self._read_json()
             except Exception as err:  # fastexcel and polars raise their own error types for a bad file
                 raise self._failed(err) from None
-            self.header, self._frame = header, _texts(frame, frame.columns).fill_null("")
+            texts = _texts(frame, frame.columns).fill_null("")
+            missing = (self.written or 0) - texts.height
+            if missing > 0:
+                texts = pl.concat([texts, pl.DataFrame({c: [""] * missing for c in texts.columns})])
+            self.header, self._frame = header, texts
 
     def _read_xlsx(self) -> tuple[list[str], pl.DataFrame]:
         """The writer's one sheet, every cell as its text (no display conversion: it wrote strings);

@@ -65,7 +65,7 @@ def load_results(job: Any) -> LoadedResults:
     if not output.is_file():
         raise InputError(f"the output is not there any more: {output}")
     plan = ran_plan(job)
-    index = open_output(output, plan.output_format)
+    index = open_output(output, plan.output_format, job.total_rows)
     source = open_input(plan, job.input_path)
     layout = ResultLayout.of(plan, source, index.read_header())
     return LoadedResults(plan, layout, index, input_index(source, plan.sheet) if layout.typed else None)
