@@ -106,6 +106,18 @@ def test_marked_lines_across_the_reader_s_blocks(tmp_path, newline):
     assert [r.raw for r in rejects] == [lines[i - 2].replace("\udce9", "é").replace("\udcff", "ÿ") for i in bad]
 
 
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_a_marked_line_longer_than_several_blocks(tmp_path, newline):
+    src = tmp_path / "in.csv"
+    long_name = b"x" * 30_000 + b"\xe9" + b"y" * 30_000  # a bad byte in the middle of a 60 KB line
+    rows = [b"name,n", "Zoë,1".encode(), long_name + b",2", b"Ann" + b"z" * 20_000 + b",3", "Bo,4".encode()]
+    src.write_bytes(newline.join(rows) + newline)
+    _, read_rows, rejects = read(src)
+    assert [r[1] for r in read_rows] == ["1", "3", "4"] and len(read_rows[1][0]) == 20_003
+    assert [(r.line, len(r.raw), r.reason) for r in rejects] == [
+        (3, 60_003, "line 3 holds bytes that are not UTF-8 text (0xE9)")]
+
+
 def test_utf16_with_a_lone_surrogate(tmp_path):
     src = tmp_path / "in.csv"
     bad = "Ann,X\n".encode("utf-16-le").replace(b"A\x00", b"\x00\xd8")  # a high surrogate alone

@@ -179,11 +179,13 @@ def _binary(text: str | bytes) -> bool:
 
 def decode_prefix(prefix: bytes, encoding: str, whole_file: bool) -> str:
     """``prefix`` as text (a character cut at the end is dropped), checked to look like text."""
+    before = marked_count()
     text = codecs.getincrementaldecoder(encoding)(MARK_ERRORS).decode(prefix, final=whole_file)
     controls = len(_CONTROL.findall(text, 0, 65536))
     if _binary(text) or controls > max(2, len(text[:65536]) // 100):
         raise InputError("not a text file (it contains binary control characters)")
-    return text.translate(SHOWN)  # undecodable bytes (lines the reader sets aside) read as cp1252
+    # undecodable bytes (lines the reader sets aside) read as cp1252
+    return text.translate(SHOWN) if marked_count() != before else text
 
 
 def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:

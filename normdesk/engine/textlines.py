@@ -47,19 +47,26 @@ class TextLines:
 
     def _pieces(self) -> Iterator[Iterable[str]]:
         """The lines in pieces: the text between the lines holding marks, and each such line."""
-        carry, carried_marks = "", False
+        carried: list[str] = []  # the text after the last line break, block by block (a long line is
+        carried_marks = False    # joined once, when it ends: not copied at every block)
         while True:
             data = self.raw.read(BLOCK)
             text, marked = self._decode(data, final=not data)
-            text, marked = carry + text, marked or carried_marks
             if data:  # cut after the last \n; else after a \r that a \n cannot follow in the next block
                 cut = text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1
-                text, carry = text[:cut], text[cut:]
-                carried_marks = marked and MARKS.search(carry) is not None
-            if marked:
-                yield from self._around_marks(text)
-            elif text:
-                yield io.StringIO(text, newline="")
+                if not cut and not (carried and carried[-1].endswith("\r") and text and text[0] != "\n"):
+                    carried.append(text)
+                    carried_marks = carried_marks or marked
+                    continue
+                ready, rest = "".join(carried) + text[:cut], text[cut:]
+            else:
+                ready, rest = "".join(carried) + text, ""
+            ready_marked, carried_marks = marked or carried_marks, marked and MARKS.search(rest) is not None
+            carried = [rest] if rest else []
+            if ready_marked:
+                yield from self._around_marks(ready)
+            elif ready:
+                yield io.StringIO(ready, newline="")
             if not data:
                 return
 
