@@ -12,14 +12,13 @@ reader has no row access). Parquet and json name their columns with the engine's
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
 import polars as pl
 
 from normdesk.engine.errors import InputError
-from normdesk.engine.row_index import RowIndex
+from normdesk.engine.row_index import BlockCache, RowIndex
 from normdesk.engine.sniff import sniff
 
 BLOCK_ROWS = 1024  # rows of a parquet output read (and cached) at a time
@@ -67,8 +66,7 @@ class ParquetRows(OutputFrame):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[int, list[list[str]]] = OrderedDict()
+        self._cache = BlockCache(CACHED_BLOCKS)
 
     def read_header(self) -> list[str]:
         try:
@@ -101,16 +99,10 @@ class ParquetRows(OutputFrame):
         return out
 
     def _block(self, number: int) -> list[list[str]]:
-        with self._lock:
-            rows = self._cache.get(number)
-            if rows is not None:
-                self._cache.move_to_end(number)
-                return rows
-        rows = [list(r) for r in self.scan().slice(number * BLOCK_ROWS, BLOCK_ROWS).collect().iter_rows()]
-        with self._lock:
-            self._cache[number] = rows
-            while len(self._cache) > CACHED_BLOCKS:
-                self._cache.popitem(last=False)
+        rows = self._cache.get(number)
+        if rows is None:
+            rows = [list(r) for r in self.scan().slice(number * BLOCK_ROWS, BLOCK_ROWS).collect().iter_rows()]
+            self._cache.put(number, rows)
         return rows
 
 

@@ -52,7 +52,7 @@ class RowIndex:
         self._records = 0  # non-blank records begun so far (the header included)
         self._end = 0  # the byte after the last complete record indexed
         self._lock = threading.Lock()
-        self._cache: OrderedDict[int, list[list[str]]] = OrderedDict()
+        self._cache = BlockCache(CACHED_BLOCKS)
 
     @classmethod
     def of_output(cls, path: str | Path, delimiter: str = ",") -> RowIndex:
@@ -146,11 +146,10 @@ class RowIndex:
         return out
 
     def _block(self, number: int) -> list[list[str]]:
+        rows = self._cache.get(number)
+        if rows is not None:
+            return rows
         with self._lock:
-            rows = self._cache.get(number)
-            if rows is not None:
-                self._cache.move_to_end(number)
-                return rows
             begin = self._offsets[number]
             end = self._offsets[number + 1] if number + 1 < len(self._offsets) else self._end
             complete = number + 1 < len(self._offsets) or self.done
@@ -159,10 +158,7 @@ class RowIndex:
             data = f.read(max(0, end - begin))
         rows = self._parse(data)
         if complete:
-            with self._lock:
-                self._cache[number] = rows
-                while len(self._cache) > CACHED_BLOCKS:
-                    self._cache.popitem(last=False)
+            self._cache.put(number, rows)
         return rows
 
     def _parse(self, data: bytes) -> list[list[str]]:
@@ -175,3 +171,25 @@ class RowIndex:
                 continue
             rows.append(row + [""] * (width - n) if n < width else row)
         return rows
+
+
+class BlockCache:
+    """The blocks of rows read most recently (at most ``size``), for the threads that read them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._blocks: OrderedDict[int, list[list[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, number: int) -> list[list[str]] | None:
+        with self._lock:
+            rows = self._blocks.get(number)
+            if rows is not None:
+                self._blocks.move_to_end(number)
+            return rows
+
+    def put(self, number: int, rows: list[list[str]]) -> None:
+        with self._lock:
+            self._blocks[number] = rows
+            while len(self._blocks) > self.size:
+                self._blocks.popitem(last=False)

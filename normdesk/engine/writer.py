@@ -16,6 +16,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
 
@@ -64,13 +65,21 @@ def conversion_error(err: Exception, path: Path, needed: int) -> InputError | Ou
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a part file beside ``path``, then rename it over ``path``."""
+    try:
+        write_atomically(path, lambda part: part.write_text(text, encoding="utf-8"))
+    except OSError as err:
+        raise os_error(err, path) from None
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a part file beside ``path``, then rename it over ``path``; on any failure the part
+    file is removed and the error raised."""
     part = new_part_path(path)
     try:
-        part.write_text(text, encoding="utf-8")
+        write(part)
         os.replace(part, path)
-    except OSError as err:
+    finally:
         part.unlink(missing_ok=True)
-        raise os_error(err, path) from None
 
 
 def header_line(header: list[str], delimiter: str) -> bytes:

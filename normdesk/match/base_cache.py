@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import polars as pl
 
 from normdesk.engine import Plan
+from normdesk.engine.errors import NormdeskError
+from normdesk.engine.writer import write_atomically, write_text_atomically
 from normdesk.paths import DataDirError, data_dir
 
 KEEP = 4
@@ -55,25 +56,15 @@ def keep(key: str, frame: pl.DataFrame, present: set[str]) -> None:
     try:
         folder = _folder()
         folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / f"{key}.parquet", frame.write_parquet)
-        _write(folder / f"{key}.json", lambda part: Path(part).write_text(json.dumps(sorted(present)), encoding="utf-8"))
+        write_atomically(folder / f"{key}.parquet", frame.write_parquet)
+        write_text_atomically(folder / f"{key}.json", json.dumps(sorted(present)))
         kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in kept[KEEP:]:
             old.unlink(missing_ok=True)
             old.with_suffix(".parquet").unlink(missing_ok=True)
-    except (OSError, DataDirError, pl.exceptions.PolarsError):
+    except (OSError, NormdeskError, DataDirError, pl.exceptions.PolarsError):
         pass  # a full or read-only data folder: the base is normalized again next time
 
 
 def _folder() -> Path:
     return data_dir() / "dedupe-bases"
-
-
-def _write(path: Path, write) -> None:
-    fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".normdesk-part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(part)
-        os.replace(part, path)
-    finally:
-        Path(part).unlink(missing_ok=True)

@@ -10,13 +10,12 @@ unwritable copy just means building it again.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
+from normdesk.engine.writer import write_atomically
 from normdesk.paths import DataDirError, data_dir
 
 ZIP5, ZIP_STATE, ZIP_CITIES, ZIP_CITY = "zip5", "zip_state", "zip_cities", "zip_city"
@@ -61,17 +60,10 @@ def _build(zipcodes) -> pl.DataFrame:
 
 def _keep(frame: pl.DataFrame, path: Path) -> None:
     """Write ``path`` atomically (two workers may build it at once); a failure costs only time."""
-    part = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".normdesk-part", dir=path.parent)
-        os.close(fd)
-        part = Path(name)
-        frame.write_parquet(part)
-        os.replace(part, path)
+        write_atomically(path, frame.write_parquet)
     except Exception:  # a read-only or full data folder: the table is only kept for speed
-        if part is not None:
-            part.unlink(missing_ok=True)
+        pass
 
 
 def zip_data_version() -> str:
