@@ -153,8 +153,8 @@ class WebhookStore:
             delivery = self.cache.get(_DELIVERY + delivery_id)
             if delivery is None:
                 return False
-            self.cache.set(_DELIVERY + delivery_id, {**delivery, "next_at": self.clock(), "given_up": False,
-                                                     "last_try": bool(delivery.get("given_up"))})
+            # a given-up delivery used all its attempts: the next one is its last again
+            self.cache.set(_DELIVERY + delivery_id, {**delivery, "next_at": self.clock(), "given_up": False})
         return True
 
     def attempts(self) -> list[tuple[Webhook, dict]]:
@@ -178,7 +178,7 @@ class WebhookStore:
                 self.cache.delete(_DELIVERY + delivery["id"])
             else:
                 self.cache.set(_DELIVERY + delivery["id"], {
-                    **delivery, "attempts": delivery["attempts"] + 1, "given_up": given_up, "last_try": False,
+                    **delivery, "attempts": delivery["attempts"] + 1, "given_up": given_up,
                     "next_at": self.clock() if given_up else next_at})
                 if given_up:
                     for old in self.given_up()[GIVEN_UP_KEPT:]:
@@ -277,7 +277,7 @@ class Deliverer:
             status, error = post(hook, delivery["event"], delivery["body"], delivery["id"], self.timeout_s)
             ok = status is not None and 200 <= status < 300
             attempts = delivery["attempts"] + 1
-            last = attempts >= self.max_attempts or delivery.get("last_try", False)
+            last = attempts >= self.max_attempts
             retry_at = None if ok or last else self.store.clock() + self.backoff(attempts)
             if not ok:
                 log.warning("webhook %s: %s for job %s, attempt %d: %s", hook.url, delivery["event"],
